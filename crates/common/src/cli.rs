@@ -1,0 +1,205 @@
+//! The command line every example crate shares: `io` and `cpu`, their flags, and their checks.
+
+use std::num::NonZeroUsize;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use crate::workload::{DELAY, JOBS, LIMIT};
+
+/// The most worker threads `--threads` accepts.
+pub const MAX_THREADS: u64 = 4096;
+/// The most fetches `--tasks` accepts.
+pub const MAX_TASKS: u64 = 10_000_000;
+/// The longest simulated wait `--delay-ms` accepts: one hour.
+pub const MAX_DELAY_MS: u64 = 3_600_000;
+/// The highest `--limit`: trial division up to 10^12 already takes days.
+pub const MAX_LIMIT: u64 = 1_000_000_000_000;
+
+#[derive(Parser, Debug)]
+#[command(version, subcommand_required = true, disable_help_subcommand = true)]
+struct Cli {
+    #[command(subcommand)]
+    example: Example,
+}
+
+#[derive(Subcommand, Debug)]
+enum Example {
+    /// The I/O-bound example: fetch N URLs, each a simulated wait, all in flight at once
+    Io(IoArgs),
+    /// The CPU-bound example: count the primes in [0, LIMIT] by trial division, in JOBS jobs
+    Cpu(CpuArgs),
+}
+
+#[derive(Args, Debug)]
+struct Shared {
+    /// Worker threads, where the approach has a pool [default: available parallelism]
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
+    threads: Option<u64>,
+    /// Print one JSON line instead of the human-readable lines
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct IoArgs {
+    /// Number of fetches, all in flight at once (the article fetches 3)
+    #[arg(long, value_name = "N", default_value_t = 3,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_TASKS))]
+    tasks: u64,
+    /// Simulated I/O wait of each fetch, in milliseconds (the article's 2 s)
+    #[arg(long, value_name = "D", default_value_t = DELAY.as_millis() as u64,
+          value_parser = clap::value_parser!(u64).range(0..=MAX_DELAY_MS))]
+    delay_ms: u64,
+    /// Print every fetch's start and end (on by default for 10 fetches or fewer)
+    #[arg(long)]
+    verbose: bool,
+    #[command(flatten)]
+    shared: Shared,
+}
+
+#[derive(Args, Debug)]
+struct CpuArgs {
+    /// Count the primes in [0, L]
+    #[arg(long, value_name = "L", default_value_t = LIMIT,
+          value_parser = clap::value_parser!(u64).range(0..=MAX_LIMIT))]
+    limit: u64,
+    /// Split [0, L] into J equal-width jobs (J <= L + 1)
+    #[arg(long, value_name = "J", default_value_t = JOBS as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    jobs: u64,
+    /// Run the jobs one after another on the main thread: the 1x baseline
+    #[arg(long)]
+    sequential: bool,
+    #[command(flatten)]
+    shared: Shared,
+}
+
+/// The io example's parameters, checked.
+#[derive(Debug, Clone)]
+pub struct Io {
+    /// Number of fetches; fetch ids are `0..tasks`.
+    pub tasks: usize,
+    /// The simulated wait of each fetch.
+    pub delay: Duration,
+    /// Worker threads, where the approach has a pool.
+    pub threads: usize,
+    /// Print a line when each fetch starts and ends.
+    pub log: bool,
+}
+
+/// The cpu example's parameters, checked.
+#[derive(Debug, Clone)]
+pub struct Cpu {
+    /// Count the primes in [0, limit].
+    pub limit: u64,
+    /// Number of jobs [0, limit] is split into.
+    pub jobs: usize,
+    /// Worker threads.
+    pub threads: usize,
+}
+
+/// A parsed, checked command line.
+#[derive(Debug)]
+pub(crate) enum Command {
+    Io(Io),
+    Cpu(Cpu),
+    Sequential(Cpu),
+}
+
+/// Parsed options that apply to both examples.
+#[derive(Debug)]
+pub(crate) struct Parsed {
+    pub command: Command,
+    pub json: bool,
+}
+
+/// Parses the command line; on a usage error prints one line and gives exit code 2.
+pub(crate) fn parse(about: &'static str, has_sequential: bool) -> Result<Parsed, ExitCode> {
+    let bin = std::env::args_os()
+        .next()
+        .and_then(|arg0| {
+            std::path::Path::new(&arg0)
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "example".into());
+    let mut cmd = Cli::command().bin_name(bin).about(about);
+    if !has_sequential {
+        // Only the std-threads crate offers the sequential baseline; elsewhere the flag is an
+        // error, and hidden from --help.
+        cmd = cmd.mut_subcommand("cpu", |cpu| cpu.mut_arg("sequential", |arg| arg.hide(true)));
+    }
+    let fail = |cmd: &mut clap::Command, message: String| {
+        usage_exit(cmd.error(ErrorKind::ValueValidation, message))
+    };
+    let matches = cmd
+        .try_get_matches_from_mut(std::env::args_os())
+        .map_err(usage_exit)?;
+    let cli = Cli::from_arg_matches(&matches).map_err(usage_exit)?;
+    let threads = |shared: &Shared| match shared.threads {
+        Some(t) => t as usize,
+        None => std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
+    };
+    let (command, json) = match cli.example {
+        Example::Io(a) => {
+            let io = Io {
+                tasks: a.tasks as usize,
+                delay: Duration::from_millis(a.delay_ms),
+                threads: threads(&a.shared),
+                log: (a.verbose || a.tasks <= 10) && !a.shared.json,
+            };
+            (Command::Io(io), a.shared.json)
+        }
+        Example::Cpu(a) => {
+            if a.jobs > a.limit + 1 {
+                let msg = format!(
+                    "--jobs {} is more than the {} numbers in [0, {}]",
+                    a.jobs,
+                    a.limit + 1,
+                    a.limit
+                );
+                return Err(fail(&mut cmd, msg));
+            }
+            if a.sequential && !has_sequential {
+                let msg = "--sequential is the std-threads crate's baseline: \
+                           run `avt-std cpu --sequential`"
+                    .to_string();
+                return Err(fail(&mut cmd, msg));
+            }
+            let cpu = Cpu {
+                limit: a.limit,
+                jobs: a.jobs as usize,
+                threads: threads(&a.shared),
+            };
+            let command = if a.sequential {
+                Command::Sequential(cpu)
+            } else {
+                Command::Cpu(cpu)
+            };
+            (command, a.shared.json)
+        }
+    };
+    Ok(Parsed { command, json })
+}
+
+/// Prints a clap error as one line (help and version as they are) and returns the exit code.
+fn usage_exit(error: clap::Error) -> ExitCode {
+    match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = error.print();
+            return ExitCode::SUCCESS;
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
+            eprintln!("error: name an example: io or cpu (see --help)");
+            return ExitCode::from(2);
+        }
+        _ => {}
+    }
+    let text = error.render().to_string();
+    let first = text.lines().next().unwrap_or("error: bad command line");
+    eprintln!("{first} (see --help)");
+    ExitCode::from(2)
+}

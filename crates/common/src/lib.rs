@@ -1,0 +1,141 @@
+//! What is the same in every approach: the article's two workloads, the command line, the
+//! result checks and the report format.
+//!
+//! No concurrency code lives here. Each example crate spawns, waits and joins in plain view,
+//! then hands its two functions to [`main`], which parses the command line, times the run,
+//! checks the result and prints the report.
+
+mod cli;
+pub mod limits;
+mod report;
+pub mod workload;
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Result, bail};
+
+pub use cli::{Cpu, Io, MAX_DELAY_MS, MAX_LIMIT, MAX_TASKS, MAX_THREADS};
+pub use report::{Params, Report};
+pub use workload::{
+    DELAY, JOBS, Jobs, KNOWN_PI, LIMIT, URLS, check_fetched, count_primes_in, cpu_checksum,
+    io_checksum, is_prime, known_pi, split, url,
+};
+
+/// What an example did, and on how many worker threads.
+#[derive(Debug)]
+pub struct Outcome<T> {
+    /// io: the ids fetched, in any order; cpu: the number of primes counted.
+    pub value: T,
+    /// Threads that did the work (the runtime's workers, the pool's threads, …).
+    pub worker_threads: usize,
+}
+
+/// One approach: its name and its two examples.
+pub struct Approach {
+    /// The name in reports: `std-threads`, `tokio`, `async-std`, `smol` or `rayon`.
+    pub name: &'static str,
+    /// One line for `--help`: the crate's description.
+    pub about: &'static str,
+    /// The io example: fetch ids `0..tasks`, all in flight at once.
+    pub io: fn(&Io) -> Result<Outcome<Vec<usize>>>,
+    /// The cpu example: count the primes in [0, limit] in `jobs` jobs.
+    pub cpu: fn(&Cpu) -> Result<Outcome<u64>>,
+    /// The sequential cpu baseline, offered as `cpu --sequential` (the std-threads crate).
+    pub sequential: Option<fn(&Cpu) -> u64>,
+}
+
+/// Runs an example crate: parse the command line, run the example, check, report.
+///
+/// Exit codes: 0 done and checked, 1 failed (with a one-line reason), 2 usage error.
+pub fn main(approach: Approach) -> ExitCode {
+    let parsed = match cli::parse(approach.about, approach.sequential.is_some()) {
+        Ok(parsed) => parsed,
+        Err(code) => return code,
+    };
+    match run(&approach, parsed.command) {
+        Ok(report) if parsed.json => println!("{}", report.to_json()),
+        Ok(report) => println!("{}", report.summary()),
+        Err(e) => {
+            eprintln!("{}: error: {e:#}", approach.name);
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn run(approach: &Approach, command: cli::Command) -> Result<Report> {
+    let start = Instant::now();
+    let report = match command {
+        cli::Command::Io(io) => {
+            let out = (approach.io)(&io)?;
+            let elapsed_ms = ms_since(start);
+            let checksum = check_fetched(&out.value, io.tasks).map_err(anyhow::Error::msg)?;
+            Report {
+                approach: approach.name.into(),
+                example: "io".into(),
+                params: Params {
+                    threads: io.threads,
+                    tasks: Some(io.tasks),
+                    delay_ms: Some(io.delay.as_millis() as u64),
+                    ..Params::default()
+                },
+                result: out.value.len() as u64,
+                checksum: format!("{checksum:016x}"),
+                verified: true,
+                elapsed_ms,
+                worker_threads: out.worker_threads,
+            }
+        }
+        cli::Command::Cpu(cpu) => {
+            let out = (approach.cpu)(&cpu)?;
+            cpu_report(approach.name, &cpu, out, ms_since(start))?
+        }
+        cli::Command::Sequential(cpu) => {
+            let sequential = approach
+                .sequential
+                .expect("parse offers --sequential only if set");
+            let cpu = Cpu { threads: 1, ..cpu };
+            let out = Outcome {
+                value: sequential(&cpu),
+                worker_threads: 1,
+            };
+            cpu_report("sequential", &cpu, out, ms_since(start))?
+        }
+    };
+    Ok(report)
+}
+
+fn cpu_report(name: &str, cpu: &Cpu, out: Outcome<u64>, elapsed_ms: f64) -> Result<Report> {
+    let verified = match known_pi(cpu.limit) {
+        Some(pi) if pi != out.value => {
+            bail!(
+                "counted {} primes in [0, {}], but π({}) = {pi}",
+                out.value,
+                cpu.limit,
+                cpu.limit
+            )
+        }
+        Some(_) => true,
+        None => false,
+    };
+    Ok(Report {
+        approach: name.into(),
+        example: "cpu".into(),
+        params: Params {
+            threads: cpu.threads,
+            limit: Some(cpu.limit),
+            jobs: Some(cpu.jobs),
+            ..Params::default()
+        },
+        result: out.value,
+        checksum: format!("{:016x}", cpu_checksum(cpu.limit, out.value)),
+        verified,
+        elapsed_ms,
+        worker_threads: out.worker_threads,
+    })
+}
+
+fn ms_since(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64() * 1e3
+}

@@ -1,0 +1,85 @@
+//! The one-line result every example run prints, as JSON (`--json`) or for people.
+
+use serde::{Deserialize, Serialize};
+
+use crate::workload::known_pi;
+
+/// The result of one example run: what was asked, what came out, how it was checked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// The approach: `std-threads`, `tokio`, `async-std`, `smol`, `rayon` or `sequential`.
+    pub approach: String,
+    /// `io` or `cpu`.
+    pub example: String,
+    /// The parameters the run used.
+    pub params: Params,
+    /// io: ids fetched; cpu: primes counted.
+    pub result: u64,
+    /// A hex checksum of the result; equal for equal parameters in every approach.
+    pub checksum: String,
+    /// Whether the example checked its own result in-process (io: every id exactly once;
+    /// cpu: against a known π(x)). A wrong result is an error, not `false`.
+    pub verified: bool,
+    /// Wall time of the work itself, measured in-process, in milliseconds.
+    pub elapsed_ms: f64,
+    /// Worker threads the approach ran the work on (io on std threads: one per fetch).
+    pub worker_threads: usize,
+}
+
+/// The parameters of a run; those of the other example are absent.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Params {
+    /// Worker threads asked for (`--threads`, or available parallelism).
+    pub threads: usize,
+    /// io: number of fetches.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub tasks: Option<usize>,
+    /// io: simulated wait of each fetch, in milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub delay_ms: Option<u64>,
+    /// cpu: primes counted in [0, limit].
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<u64>,
+    /// cpu: number of jobs.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub jobs: Option<usize>,
+}
+
+impl Report {
+    /// The JSON line `--json` prints.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a report always serialises")
+    }
+
+    /// The human-readable summary line.
+    pub fn summary(&self) -> String {
+        let p = &self.params;
+        let head = format!("{} {}", self.approach, self.example);
+        let (ms, threads) = (self.elapsed_ms, self.worker_threads);
+        match (p.tasks, p.delay_ms, p.limit, p.jobs) {
+            (Some(tasks), Some(delay), ..) => {
+                format!(
+                    "{head}: fetched {} URLs ({delay} ms wait each) in {ms:.1} ms \
+                     on {threads} threads; ideal {delay} ms, one after another {} ms; \
+                     every id once [checksum {}]",
+                    self.result,
+                    delay * tasks as u64,
+                    self.checksum
+                )
+            }
+            (.., Some(limit), Some(jobs)) => {
+                let check = match known_pi(limit) {
+                    Some(pi) => format!("= π({limit}) = {pi}"),
+                    None => "(no known π for this limit: compare with avt-std cpu --sequential)"
+                        .to_string(),
+                };
+                format!(
+                    "{head}: {} primes in [0, {limit}] in {ms:.1} ms ({jobs} jobs on {threads} \
+                     threads) {check} [checksum {}]",
+                    self.result, self.checksum
+                )
+            }
+            _ => format!("{head}: result {} in {ms:.1} ms", self.result),
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! End-to-end tests of the avt-rayon binary: the checks every example must pass.
+
+use avt_testkit as kit;
+
+const BIN: &str = env!("CARGO_BIN_EXE_avt-rayon");
+
+#[test]
+fn cpu_counts_primes() {
+    kit::cpu_counts_primes(BIN);
+}
+
+/// rayon runs only T fetches at a time: N fetches take ceil(N/T) delays, as its doc says.
+#[test]
+fn io_takes_ceil_n_over_t_delays() {
+    for (tasks, threads) in [(8_usize, 2_usize), (8, 8), (3, 2)] {
+        let (n, t) = (tasks.to_string(), threads.to_string());
+        let r = kit::report(
+            BIN,
+            &["io", "--tasks", &n, "--delay-ms", "200", "--threads", &t],
+        );
+        assert_eq!(r.result, tasks as u64);
+        let rounds = tasks.div_ceil(threads) as f64;
+        // At least ceil(N/T) rounds of 200 ms, and clearly fewer than one more round.
+        let ms = r.elapsed_ms;
+        assert!(
+            ms >= rounds * 200.0,
+            "{tasks} on {threads}: {ms} ms < {rounds} rounds"
+        );
+        assert!(
+            ms < (rounds + 0.75) * 200.0,
+            "{tasks} on {threads}: {ms} ms > {rounds} rounds"
+        );
+    }
+}
+
+#[test]
+fn io_prints_the_article_lines() {
+    kit::io_prints_the_article_lines(BIN);
+}
+
+#[test]
+fn bad_input_is_a_usage_error() {
+    kit::bad_input_is_a_usage_error(BIN);
+}
+
+#[test]
+fn json_parses() {
+    kit::json_parses(BIN);
+}

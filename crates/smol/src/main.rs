@@ -1,0 +1,112 @@
+//! smol: a small runtime assembled from parts. An `Executor` runs tasks (futures, not
+//! threads) on exactly the threads you give it: smol starts no worker threads of its own.
+//!
+//! Choose it for I/O-bound programs that want a small, explicit runtime: it is what
+//! async-std was built from, and where its maintainers send async-std's users. Blocking or
+//! CPU-heavy work goes to `unblock`, its thread pool for code that does not await.
+//!
+//! Run with:
+//!
+//! ```text
+//! just run smol io                 # cargo run --release -p avt-smol -- io
+//! just run smol cpu                # cargo run --release -p avt-smol -- cpu
+//! ```
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use anyhow::Result;
+use avt_common::{Approach, Cpu, Io, Jobs, Outcome, url};
+use smol::{Executor, Timer, channel, unblock};
+
+/// The article's `fetch_data`: one simulated fetch, yielding its thread while it waits.
+async fn fetch(id: usize, delay: Duration, log: bool) -> usize {
+    if log {
+        println!("Fetching data from {}", url(id));
+    }
+    Timer::after(delay).await;
+    if log {
+        println!("Data fetched from {}", url(id));
+    }
+    id
+}
+
+/// Fetches ids `0..tasks` concurrently, one task per fetch; returns the ids fetched.
+async fn fetch_all(ex: &Executor<'_>, tasks: usize, delay: Duration, log: bool) -> Vec<usize> {
+    // One task per fetch: spawned tasks all wait at once, and whichever executor thread is
+    // free runs the next one that is ready.
+    let tasks: Vec<_> = (0..tasks)
+        .map(|id| ex.spawn(fetch(id, delay, log)))
+        .collect();
+    let mut ids = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        ids.push(task.await);
+    }
+    ids
+}
+
+/// Counts the primes in every job on `threads` blocking threads sharing one job queue.
+async fn count_primes(jobs: Arc<Jobs>, threads: usize) -> u64 {
+    // CPU work inside a task would hold an executor thread, so it runs on the blocking pool;
+    // T closures keep it to T threads at a time.
+    let workers: Vec<_> = (0..threads)
+        .map(|_| {
+            let jobs = Arc::clone(&jobs);
+            unblock(move || jobs.work())
+        })
+        .collect();
+    let mut count = 0;
+    for worker in workers {
+        count += worker.await;
+    }
+    count
+}
+
+/// Runs `future` on this thread while `threads` threads run the executor's tasks, then
+/// stops them: smol only runs tasks on threads that call `Executor::run`.
+fn block_on_threads<T>(ex: &Executor<'_>, threads: usize, future: impl Future<Output = T>) -> T {
+    let (stop, stopped) = channel::unbounded::<()>();
+    thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| smol::block_on(ex.run(stopped.recv())));
+        }
+        let output = smol::block_on(future);
+        drop(stop); // closing the channel ends every `ex.run`
+        output
+    })
+}
+
+fn io(args: &Io) -> Result<Outcome<Vec<usize>>> {
+    let ex = Executor::new();
+    let ids = block_on_threads(
+        &ex,
+        args.threads,
+        fetch_all(&ex, args.tasks, args.delay, args.log),
+    );
+    Ok(Outcome {
+        value: ids,
+        worker_threads: args.threads,
+    })
+}
+
+fn cpu(args: &Cpu) -> Result<Outcome<u64>> {
+    let jobs = Arc::new(Jobs::new(args.limit, args.jobs));
+    // No executor needed: this thread only waits for the blocking pool.
+    let count = smol::block_on(count_primes(jobs, args.threads));
+    Ok(Outcome {
+        value: count,
+        worker_threads: args.threads,
+    })
+}
+
+fn main() -> ExitCode {
+    avt_common::main(Approach {
+        name: "smol",
+        about: env!("CARGO_PKG_DESCRIPTION"),
+        io,
+        cpu,
+        sequential: None,
+    })
+}

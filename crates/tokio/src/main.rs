@@ -1,0 +1,96 @@
+//! tokio: a work-stealing runtime whose T worker threads run any number of tasks. A task is
+//! a future, not a thread: a waiting fetch costs a few hundred bytes, not a stack.
+//!
+//! Choose it for I/O-bound programs with many connections or timers: it is the ecosystem's
+//! default (hyper, axum, tonic, reqwest). CPU-heavy work goes to `spawn_blocking` so it does
+//! not stall the workers; for large CPU fan-out tokio's own docs point to rayon.
+//!
+//! Run with:
+//!
+//! ```text
+//! just run tokio io                # cargo run --release -p avt-tokio -- io
+//! just run tokio cpu               # cargo run --release -p avt-tokio -- cpu
+//! ```
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Result;
+use avt_common::{Approach, Cpu, Io, Jobs, Outcome, url};
+use tokio::runtime::{Builder, Runtime};
+use tokio::task::JoinSet;
+use tokio::time::sleep;
+
+/// The article's `fetch_data`: one simulated fetch, yielding its thread while it waits.
+async fn fetch(id: usize, delay: Duration, log: bool) -> usize {
+    if log {
+        println!("Fetching data from {}", url(id));
+    }
+    sleep(delay).await;
+    if log {
+        println!("Data fetched from {}", url(id));
+    }
+    id
+}
+
+/// Fetches ids `0..tasks` concurrently, one task per fetch; returns the ids fetched.
+async fn fetch_all(tasks: usize, delay: Duration, log: bool) -> Vec<usize> {
+    let mut set = JoinSet::new();
+    for id in 0..tasks {
+        // One task per fetch: spawned tasks all wait at once, and the runtime's workers
+        // share them out (a plain `.await` in a loop would fetch one after another).
+        set.spawn(fetch(id, delay, log));
+    }
+    // Wait for every fetch, in the order they finish.
+    set.join_all().await
+}
+
+/// Counts the primes in every job on `threads` blocking threads sharing one job queue.
+async fn count_primes(jobs: Arc<Jobs>, threads: usize) -> u64 {
+    let mut set = JoinSet::new();
+    for _ in 0..threads {
+        let jobs = Arc::clone(&jobs);
+        // CPU work on an async worker would stall every task queued behind it, so it runs on
+        // tokio's blocking pool; T closures keep it to T threads at a time.
+        set.spawn_blocking(move || jobs.work());
+    }
+    set.join_all().await.into_iter().sum()
+}
+
+/// A multi-thread runtime with `threads` workers (`#[tokio::main]` builds one per core).
+fn runtime(threads: usize) -> Result<Runtime> {
+    Ok(Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_time()
+        .build()?)
+}
+
+fn io(args: &Io) -> Result<Outcome<Vec<usize>>> {
+    let rt = runtime(args.threads)?;
+    let ids = rt.block_on(fetch_all(args.tasks, args.delay, args.log));
+    Ok(Outcome {
+        value: ids,
+        worker_threads: rt.metrics().num_workers(),
+    })
+}
+
+fn cpu(args: &Cpu) -> Result<Outcome<u64>> {
+    let rt = runtime(args.threads)?;
+    let jobs = Arc::new(Jobs::new(args.limit, args.jobs));
+    let count = rt.block_on(count_primes(jobs, args.threads));
+    Ok(Outcome {
+        value: count,
+        worker_threads: args.threads,
+    })
+}
+
+fn main() -> ExitCode {
+    avt_common::main(Approach {
+        name: "tokio",
+        about: env!("CARGO_PKG_DESCRIPTION"),
+        io,
+        cpu,
+        sequential: None,
+    })
+}
