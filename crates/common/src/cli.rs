@@ -19,7 +19,8 @@ pub const MAX_DELAY_MS: u64 = 3_600_000;
 pub const MAX_LIMIT: u64 = 1_000_000_000_000;
 
 #[derive(Parser, Debug)]
-#[command(version, subcommand_required = true, disable_help_subcommand = true)]
+#[command(version, subcommand_required = true, arg_required_else_help = false)]
+#[command(disable_help_subcommand = true)]
 struct Cli {
     #[command(subcommand)]
     example: Example,
@@ -185,18 +186,15 @@ pub(crate) fn parse(about: &'static str, has_sequential: bool) -> Result<Parsed,
     Ok(Parsed { command, json })
 }
 
-/// Prints a clap error as one line (help and version as they are) and returns the exit code.
-fn usage_exit(error: clap::Error) -> ExitCode {
-    match error.kind() {
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            let _ = error.print();
-            return ExitCode::SUCCESS;
-        }
-        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
-            eprintln!("error: name an example: io or cpu (see --help)");
-            return ExitCode::from(2);
-        }
-        _ => {}
+/// Prints a clap error as one line (help and version as they are) and returns the exit code:
+/// 2 for usage errors.
+pub fn usage_exit(error: clap::Error) -> ExitCode {
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
+        let _ = error.print();
+        return ExitCode::SUCCESS;
     }
     let text = error.render().to_string();
     let first = text.lines().next().unwrap_or("error: bad command line");

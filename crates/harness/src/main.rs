@@ -1,1 +1,56 @@
-fn main() {}
+//! avt-harness: runs and times every approach the same way, and prints a comparison.
+//!
+//! ```text
+//! just run-all                     # cargo run --release -p avt-harness -- run-all
+//! just run-all --quick             # a smoke test of the whole pipeline in seconds
+//! ```
+
+mod fake;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use avt_harness::run_all::{RunAllArgs, run_all};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    version,
+    about,
+    subcommand_required = true,
+    arg_required_else_help = false
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run every approach × example, interleaved, measured and checked, and compare them
+    RunAll(RunAllArgs),
+    /// A stand-in example with known behaviour, for the harness's own tests
+    #[command(hide = true)]
+    Fake(fake::FakeArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return avt_common::usage_exit(e),
+    };
+    match try_main(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("avt-harness: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn try_main(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::RunAll(args) => run_all(args),
+        Command::Fake(args) => fake::fake(args),
+    }
+}

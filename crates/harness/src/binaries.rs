@@ -1,0 +1,63 @@
+//! Where the example binaries are, and building them so that no stale binary is measured.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+/// The workspace root, where Cargo.lock and results/ live.
+pub fn project_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .nth(2)
+        .unwrap_or(manifest)
+        .to_path_buf()
+}
+
+/// The folder the harness itself was built into (`target/release` under `cargo run
+/// --release`): the example binaries are built beside it.
+pub fn own_dir() -> Result<PathBuf> {
+    let exe = std::env::current_exe().context("cannot find the harness's own binary")?;
+    Ok(exe
+        .parent()
+        .context("the harness binary has no folder")?
+        .to_path_buf())
+}
+
+/// The cargo profile a `target/<dir>` folder holds.
+pub fn profile_of(bin_dir: &Path) -> String {
+    match bin_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") => "dev".into(),
+        Some(name) => name.into(),
+        None => "unknown".into(),
+    }
+}
+
+/// Builds every example binary into `bin_dir` (= `<target>/<profile>`) with cargo.
+pub fn build(bin_dir: &Path) -> Result<()> {
+    let profile = profile_of(bin_dir);
+    let target = bin_dir
+        .parent()
+        .context("the binaries' folder has no parent")?;
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    eprintln!("building the example binaries ({profile} profile)…");
+    let status = Command::new(&cargo)
+        .current_dir(project_root())
+        .args([
+            "build",
+            "--quiet",
+            "--bins",
+            "--workspace",
+            "--exclude",
+            "avt-harness",
+        ])
+        .args(["--profile", &profile, "--target-dir"])
+        .arg(target)
+        .status()
+        .with_context(|| format!("cannot run {}", cargo.to_string_lossy()))?;
+    if !status.success() {
+        bail!("building the example binaries failed ({status})");
+    }
+    Ok(())
+}

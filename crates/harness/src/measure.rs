@@ -1,0 +1,273 @@
+//! Running one child process and measuring it from outside: wall time, CPU time, peak RSS,
+//! peak threads and context switches of that child alone.
+//!
+//! std's `Child` cannot do this: its `wait` drops the child's resource usage, and it cannot
+//! kill a process group. So this module calls `waitid`, `wait4` and `kill` itself.
+#![allow(unsafe_code)]
+
+use std::io::{self, Read};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+/// How often the sampler reads the child's thread count from /proc.
+const SAMPLE_EVERY: Duration = Duration::from_millis(2);
+
+/// A program to run: no shell, exactly these arguments and extra environment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Spec {
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub env: Vec<(String, String)>,
+}
+
+/// How a measured child ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum End {
+    /// It exited with this code.
+    Exited(i32),
+    /// A signal it did not send itself killed it.
+    Signaled(i32),
+    /// It ran past the timeout, and its process group was killed.
+    TimedOut,
+    /// The harness was interrupted (Ctrl-C), and the child's process group was killed.
+    Interrupted,
+}
+
+/// What one run of a child measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Measurement {
+    pub end: End,
+    /// From just before the spawn to the child's exit.
+    pub wall_ms: f64,
+    pub user_ms: f64,
+    pub sys_ms: f64,
+    /// Peak resident set of the child alone (wait4's rusage), in KiB.
+    pub max_rss_kib: u64,
+    /// Most threads the child had at once, sampled from /proc every 2 ms.
+    pub peak_threads: u64,
+    pub voluntary_switches: u64,
+    pub involuntary_switches: u64,
+    #[serde(skip)]
+    pub stdout: String,
+    #[serde(skip)]
+    pub stderr: String,
+}
+
+impl Measurement {
+    /// The record of a child that could not be started.
+    pub fn not_started() -> Self {
+        Measurement {
+            end: End::Exited(-1),
+            wall_ms: 0.0,
+            user_ms: 0.0,
+            sys_ms: 0.0,
+            max_rss_kib: 0,
+            peak_threads: 0,
+            voluntary_switches: 0,
+            involuntary_switches: 0,
+            stdout: String::new(),
+            stderr: String::new(),
+        }
+    }
+}
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_interrupt(_signal: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+/// Makes SIGINT and SIGTERM set a flag instead of killing the harness, so that it can kill
+/// the child it is running (which sits in its own process group) before it exits.
+pub fn catch_interrupts() {
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: the handler only stores to an atomic, which is async-signal-safe; the
+        // sigaction struct is zeroed and then filled in as sigaction(2) requires.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_interrupt as *const () as libc::sighandler_t;
+            action.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(signal, &action, std::ptr::null_mut());
+        }
+    }
+}
+
+/// Whether SIGINT or SIGTERM arrived since [`catch_interrupts`].
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Runs `spec` in a process group of its own and measures it. Past `timeout` (or on an
+/// interrupt) the whole group is killed and the run ends as [`End::TimedOut`].
+pub fn measure(spec: &Spec, timeout: Duration) -> io::Result<Measurement> {
+    let mut command = Command::new(&spec.program);
+    command
+        .args(&spec.args)
+        .envs(spec.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let start = Instant::now();
+    let mut child = command.spawn()?;
+    let pid = child.id() as libc::pid_t;
+    let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
+    let stop_sampling = AtomicBool::new(false);
+    thread::scope(|s| {
+        let stdout = s.spawn(move || read_all(stdout));
+        let stderr = s.spawn(move || read_all(stderr));
+        let sampler = s.spawn(|| sample_peak_threads(pid, &stop_sampling));
+        let (exited, exit) = mpsc::channel();
+        s.spawn(move || exited.send(wait_without_reaping(pid).map(|()| Instant::now())));
+
+        let mut end = None;
+        let exited_at = loop {
+            match exit.recv_timeout(Duration::from_millis(20)) {
+                Ok(at) => break at,
+                Err(mpsc::RecvTimeoutError::Timeout) if end.is_none() => {
+                    if interrupted() {
+                        end = Some(End::Interrupted);
+                    } else if start.elapsed() > timeout {
+                        end = Some(End::TimedOut);
+                    }
+                    if end.is_some() {
+                        kill_group(pid);
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    unreachable!("the waiter always sends")
+                }
+            }
+        };
+        let exited_at = exited_at?;
+        stop_sampling.store(true, Ordering::SeqCst);
+        // The child is a zombie now, so its process group still exists: kill anything it left.
+        kill_group(pid);
+        let (status, usage) = reap(pid)?;
+        let peak_threads = sampler.join().expect("sampler thread");
+        let end = end.unwrap_or(if libc::WIFSIGNALED(status) {
+            End::Signaled(libc::WTERMSIG(status))
+        } else {
+            End::Exited(libc::WEXITSTATUS(status))
+        });
+        Ok(Measurement {
+            end,
+            wall_ms: (exited_at - start).as_secs_f64() * 1e3,
+            user_ms: timeval_ms(usage.ru_utime),
+            sys_ms: timeval_ms(usage.ru_stime),
+            max_rss_kib: usage.ru_maxrss as u64,
+            peak_threads,
+            voluntary_switches: usage.ru_nvcsw as u64,
+            involuntary_switches: usage.ru_nivcsw as u64,
+            stdout: stdout.join().expect("stdout reader"),
+            stderr: stderr.join().expect("stderr reader"),
+        })
+    })
+}
+
+fn read_all(pipe: Option<impl Read>) -> String {
+    let mut bytes = Vec::new();
+    if let Some(mut pipe) = pipe {
+        let _ = pipe.read_to_end(&mut bytes);
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// The most threads `pid` had at once, read from /proc/PID/stat until `stop` is set.
+fn sample_peak_threads(pid: libc::pid_t, stop: &AtomicBool) -> u64 {
+    let path = format!("/proc/{pid}/stat");
+    let mut peak = 0;
+    while !stop.load(Ordering::SeqCst) {
+        if let Some(threads) = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|s| threads_in_stat(&s))
+        {
+            peak = peak.max(threads);
+        }
+        thread::sleep(SAMPLE_EVERY);
+    }
+    peak
+}
+
+/// Field 20 of /proc/PID/stat, counted after the `(comm)` field, which may hold spaces.
+fn threads_in_stat(stat: &str) -> Option<u64> {
+    stat[stat.rfind(')')? + 1..]
+        .split_whitespace()
+        .nth(17)?
+        .parse()
+        .ok()
+}
+
+/// Blocks until `pid` has exited, leaving it a zombie so that its process group stays valid.
+fn wait_without_reaping(pid: libc::pid_t) -> io::Result<()> {
+    loop {
+        // SAFETY: waitid writes only into the zeroed siginfo we pass it.
+        let rc = unsafe {
+            let mut info: libc::siginfo_t = std::mem::zeroed();
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            )
+        };
+        if rc == 0 {
+            return Ok(());
+        }
+        let error = io::Error::last_os_error();
+        if error.kind() != io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+}
+
+/// Reaps the exited `pid`, returning its wait status and its own resource usage.
+fn reap(pid: libc::pid_t) -> io::Result<(libc::c_int, libc::rusage)> {
+    let mut status = 0;
+    // SAFETY: wait4 writes only into the status and the zeroed rusage we pass it.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        if unsafe { libc::wait4(pid, &mut status, 0, &mut usage) } == pid {
+            return Ok((status, usage));
+        }
+        let error = io::Error::last_os_error();
+        if error.kind() != io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+}
+
+/// Sends SIGKILL to every process in `pid`'s process group.
+fn kill_group(pid: libc::pid_t) {
+    // SAFETY: kill has no memory effects; a group that is already gone gives ESRCH.
+    unsafe {
+        libc::kill(-pid, libc::SIGKILL);
+    }
+}
+
+fn timeval_ms(t: libc::timeval) -> f64 {
+    t.tv_sec as f64 * 1e3 + t.tv_usec as f64 / 1e3
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thread_count_is_read_past_a_command_with_spaces() {
+        let stat = "42 (a b) c) S 1 42 42 0 -1 4194560 95 0 0 0 0 0 0 0 20 0 7 0 123 4096";
+        assert_eq!(threads_in_stat(stat), Some(7));
+        assert_eq!(threads_in_stat("garbage"), None);
+    }
+}

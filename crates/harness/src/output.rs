@@ -1,0 +1,307 @@
+//! The comparison as people read it (a terminal table, Markdown) and as tools read it
+//! (JSON with every raw run, CSV), written so an interrupted run leaves no half a file.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::Results;
+use crate::plan::Example;
+use crate::stats::Stat;
+use crate::summary::{GroupSummary, NOISY_SPREAD, RowSummary};
+
+/// Writes `<out>/<name>.json`, `.md` and `.csv`, each to a temporary file then renamed.
+pub fn write_files(results: &Results, out: &Path, name: &str) -> Result<Vec<PathBuf>> {
+    fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let json = serde_json::to_string_pretty(results).context("cannot serialise the results")?;
+    let files = [
+        ("json", json + "\n"),
+        ("md", markdown(results)),
+        ("csv", csv(results)),
+    ];
+    let mut written = Vec::new();
+    for (ext, text) in files {
+        let path = out.join(format!("{name}.{ext}"));
+        let tmp = out.join(format!(".{name}.{ext}.tmp"));
+        fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+        fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Milliseconds with as many decimals as they deserve.
+pub fn ms(v: f64) -> String {
+    if v < 10.0 {
+        format!("{v:.2}")
+    } else if v < 1000.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.0}")
+    }
+}
+
+/// KiB as KiB, MiB or GiB.
+pub fn bytes(kib: f64) -> String {
+    if kib < 1024.0 {
+        format!("{kib:.0} KiB")
+    } else if kib < 1024.0 * 1024.0 {
+        format!("{:.1} MiB", kib / 1024.0)
+    } else {
+        format!("{:.2} GiB", kib / 1024.0 / 1024.0)
+    }
+}
+
+fn range(s: &Option<Stat>, f: fn(f64) -> String) -> String {
+    s.map_or("-".into(), |s| {
+        format!("{} [{}–{}]", f(s.median), f(s.min), f(s.max))
+    })
+}
+
+fn median(s: &Option<Stat>, f: fn(f64) -> String) -> String {
+    s.map_or("-".into(), |s| f(s.median))
+}
+
+fn count(v: f64) -> String {
+    format!("{v:.0}")
+}
+
+fn times(v: Option<f64>) -> String {
+    v.map_or("-".into(), |v| format!("{v:.2}×"))
+}
+
+fn percent(v: Option<f64>) -> String {
+    v.map_or("-".into(), |v| format!("{:.0}%", v * 100.0))
+}
+
+/// The header every output starts with.
+fn preamble(r: &Results) -> Vec<String> {
+    let s = &r.settings;
+    let e = &r.environment;
+    vec![
+        format!(
+            "{} · {} · {} build · commit {}{}",
+            r.command,
+            e.date,
+            e.profile,
+            e.git_commit,
+            if e.git_dirty { " (modified)" } else { "" }
+        ),
+        format!("machine: {}", e.machine()),
+        format!(
+            "{} counted run{} per row after {} warm-up{}, interleaved across rows; every \
+             approach gets --threads {}.\nFigures are medians, [min–max] over the counted runs.",
+            s.runs,
+            if s.runs == 1 { "" } else { "s" },
+            s.warmup,
+            if s.warmup == 1 { "" } else { "s" },
+            s.threads
+        ),
+    ]
+}
+
+/// The table for a terminal, readable at 100 columns.
+pub fn terminal(r: &Results) -> String {
+    let mut out = preamble(r).join("\n") + "\n";
+    for group in &r.groups {
+        let _ = writeln!(out, "\n{}", group_title(group));
+        let derived = match group.example {
+            Example::Io => format!("{:>7}", "×ideal"),
+            Example::Cpu => format!("{:>7} {:>4}", "speedup", "eff"),
+        };
+        let _ = writeln!(
+            out,
+            "{:<12} {:<22} {derived} {:>9} {:>8} {:>9} {:>7} {:>11}",
+            "approach", "wall ms", "in-proc", "CPU ms", "peak RSS", "threads", "ctx sw v/i"
+        );
+        for row in &group.rows {
+            let line = match &row.failure {
+                Some(why) => format!("{:<12} FAILED: {why}", row.approach),
+                None => {
+                    let mark = if row.noisy { "*" } else { "" };
+                    let derived = match group.example {
+                        Example::Io => format!("{:>7}", times(row.x_ideal)),
+                        Example::Cpu => {
+                            format!("{:>7} {:>4}", times(row.speedup), percent(row.efficiency))
+                        }
+                    };
+                    format!(
+                        "{:<12} {:<22} {derived} {:>9} {:>8} {:>9} {:>7} {:>11}",
+                        row.approach,
+                        range(&row.wall_ms, ms) + mark,
+                        median(&row.in_process_ms, ms),
+                        median(&row.cpu_ms, ms),
+                        median(&row.max_rss_kib, bytes),
+                        median(&row.peak_threads, count),
+                        format!(
+                            "{}/{}",
+                            median(&row.voluntary_switches, count),
+                            median(&row.involuntary_switches, count)
+                        ),
+                    )
+                }
+            };
+            let _ = writeln!(out, "{}", line.chars().take(100).collect::<String>());
+        }
+    }
+    let _ = write!(out, "{}", footnotes(r));
+    out
+}
+
+fn group_title(group: &GroupSummary) -> String {
+    format!("{}\n{}", group.label, check_line(group))
+}
+
+fn check_line(group: &GroupSummary) -> String {
+    match &group.expected.checksum {
+        Some(sum) => format!(
+            "every run's result checked against: {} [{sum}]",
+            group.expected.source
+        ),
+        None => "no run finished, so nothing was checked".into(),
+    }
+}
+
+fn footnotes(r: &Results) -> String {
+    let mut notes = String::new();
+    let rows = || r.groups.iter().flat_map(|g| &g.rows);
+    if rows().any(|row| row.noisy) {
+        let _ = writeln!(
+            notes,
+            "\n* wall time spread (max ÷ min) above {NOISY_SPREAD:.2}: a noisy row; more --runs or \
+             a quieter machine help."
+        );
+    }
+    if r.environment.profile != "release" {
+        let _ = writeln!(
+            notes,
+            "\nNote: {} build: these numbers do not represent release performance.",
+            r.environment.profile
+        );
+    }
+    let failed = rows().filter(|row| row.failure.is_some()).count();
+    if failed > 0 {
+        let _ = writeln!(notes, "\n{failed} row(s) FAILED: see above; exit status 1.");
+    }
+    notes
+}
+
+/// The Markdown report: every figure as median [min–max].
+pub fn markdown(r: &Results) -> String {
+    let mut out = String::new();
+    for line in preamble(r) {
+        let _ = writeln!(out, "{line}\n");
+    }
+    for group in &r.groups {
+        let _ = writeln!(out, "### {}\n\n{}\n", group.label, check_line(group));
+        let derived = match group.example {
+            Example::Io => "× ideal",
+            Example::Cpu => "speedup | efficiency",
+        };
+        let _ = writeln!(
+            out,
+            "| approach | wall ms | {derived} | in-process ms | CPU ms (user+sys) | peak RSS | \
+             peak threads | ctx switches vol / invol | runs |"
+        );
+        let cols = if group.example == Example::Io { 9 } else { 10 };
+        let _ = writeln!(out, "|{}", "---|".repeat(cols));
+        for row in &group.rows {
+            if let Some(why) = &row.failure {
+                let _ = writeln!(
+                    out,
+                    "| {} | **FAILED**: {}{} |",
+                    row.approach,
+                    why.replace('|', "\\|"),
+                    " |".repeat(cols - 2)
+                );
+                continue;
+            }
+            let derived = match group.example {
+                Example::Io => times(row.x_ideal),
+                Example::Cpu => format!("{} | {}", times(row.speedup), percent(row.efficiency)),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {}{} | {derived} | {} | {} | {} | {} | {} / {} | {} |",
+                row.approach,
+                range(&row.wall_ms, ms),
+                if row.noisy { " \\*" } else { "" },
+                range(&row.in_process_ms, ms),
+                range(&row.cpu_ms, ms),
+                range(&row.max_rss_kib, bytes),
+                range(&row.peak_threads, count),
+                median(&row.voluntary_switches, count),
+                median(&row.involuntary_switches, count),
+                row.runs
+            );
+        }
+        let _ = writeln!(out);
+    }
+    out + &footnotes(r)
+}
+
+/// One CSV line per row.
+pub fn csv(r: &Results) -> String {
+    let mut out = String::from(
+        "group,example,approach,status,failure,runs,threads,tasks,delay_ms,limit,jobs,\
+         wall_median_ms,wall_min_ms,wall_max_ms,in_process_median_ms,in_process_min_ms,\
+         in_process_max_ms,cpu_median_ms,cpu_min_ms,cpu_max_ms,max_rss_median_kib,\
+         max_rss_min_kib,max_rss_max_kib,peak_threads_median,peak_threads_max,\
+         voluntary_switches_median,involuntary_switches_median,result,checksum,x_ideal,\
+         speedup,efficiency,noisy\n",
+    );
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    let three = |s: &Option<Stat>| match s {
+        Some(s) => format!("{:.3},{:.3},{:.3}", s.median, s.min, s.max),
+        None => ",,".into(),
+    };
+    for group in &r.groups {
+        for row in &group.rows {
+            let RowSummary { params: p, .. } = row;
+            let fields = [
+                quote(&group.label),
+                group.example.name().into(),
+                quote(&row.approach),
+                if row.failure.is_some() {
+                    "FAILED"
+                } else {
+                    "ok"
+                }
+                .into(),
+                quote(row.failure.as_deref().unwrap_or("")),
+                row.runs.to_string(),
+                p.threads.to_string(),
+                opt(p.tasks.map(|v| v.to_string())),
+                opt(p.delay_ms.map(|v| v.to_string())),
+                opt(p.limit.map(|v| v.to_string())),
+                opt(p.jobs.map(|v| v.to_string())),
+                three(&row.wall_ms),
+                three(&row.in_process_ms),
+                three(&row.cpu_ms),
+                three(&row.max_rss_kib),
+                opt(row.peak_threads.map(|s| s.median.to_string())),
+                opt(row.peak_threads.map(|s| s.max.to_string())),
+                opt(row.voluntary_switches.map(|s| s.median.to_string())),
+                opt(row.involuntary_switches.map(|s| s.median.to_string())),
+                opt(row.result.map(|v| v.to_string())),
+                opt(row.checksum.clone()),
+                opt(row.x_ideal.map(|v| format!("{v:.4}"))),
+                opt(row.speedup.map(|v| format!("{v:.4}"))),
+                opt(row.efficiency.map(|v| format!("{v:.4}"))),
+                row.noisy.to_string(),
+            ];
+            let _ = writeln!(out, "{}", fields.join(","));
+        }
+    }
+    out
+}
+
+fn quote(field: &str) -> String {
+    if field.contains([',', '"', '\n']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.into()
+    }
+}

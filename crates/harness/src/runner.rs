@@ -1,0 +1,253 @@
+//! Running groups of rows: warm-ups, then counted runs interleaved across the rows
+//! (A B C … A B C …) so drift hits every row alike; every run checked.
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use avt_common::{Report, cpu_checksum, io_checksum, known_pi};
+use serde::{Deserialize, Serialize};
+
+use crate::measure::{self, End, Measurement};
+use crate::plan::{Example, Row, SEQUENTIAL};
+
+/// Rows compared with each other: same example, same parameters (but threads).
+#[derive(Debug, Clone)]
+pub struct Group {
+    /// The title over the group's table, e.g. "io: 3 fetches × 2000 ms wait · …".
+    pub label: String,
+    /// A few words for progress lines, e.g. "io" or "io 1000 tasks".
+    pub short: String,
+    pub example: Example,
+    pub rows: Vec<Row>,
+}
+
+/// The checksum every run of a group must report, and where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Expected {
+    pub checksum: Option<String>,
+    /// "every id once", "π table", "sequential run" or "first result" (no other reference).
+    pub source: String,
+}
+
+impl Expected {
+    /// What the group's rows must produce, where it is known before running anything.
+    pub fn for_group(group: &Group) -> Expected {
+        let params = group
+            .rows
+            .first()
+            .map(|r| r.params.clone())
+            .unwrap_or_default();
+        let known = match group.example {
+            Example::Io => params.tasks.map(|t| (io_checksum(t), "every id once")),
+            Example::Cpu => params
+                .limit
+                .and_then(|l| known_pi(l).map(|pi| (cpu_checksum(l, pi), "π table"))),
+        };
+        match known {
+            Some((sum, source)) => Expected {
+                checksum: Some(hex(sum)),
+                source: source.into(),
+            },
+            None => Expected {
+                checksum: None,
+                source: "first result".into(),
+            },
+        }
+    }
+}
+
+pub fn hex(checksum: u64) -> String {
+    format!("{checksum:016x}")
+}
+
+/// One run of one row, as measured and checked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub group: usize,
+    pub approach: String,
+    pub example: Example,
+    /// 1-based; warm-ups are numbered separately.
+    pub run: usize,
+    pub warmup: bool,
+    pub measurement: Measurement,
+    /// The example's own JSON report, when it printed one.
+    pub report: Option<Report>,
+    /// Why the run does not count, if it does not.
+    pub failure: Option<String>,
+}
+
+/// The harness was interrupted; nothing is written.
+#[derive(Debug)]
+pub struct Interrupted;
+
+/// Runs every group, `warmup` uncounted then `runs` counted rounds each. A row that fails
+/// once is marked failed and not run again; the other rows go on.
+pub fn run_groups(
+    groups: &[Group],
+    expected: &mut [Expected],
+    runs: usize,
+    warmup: usize,
+    timeout: Duration,
+) -> Result<Vec<RunRecord>, Interrupted> {
+    let total = groups.iter().map(|g| g.rows.len()).sum::<usize>() * (runs + warmup);
+    let mut progress = Progress::new(total);
+    let mut records = Vec::new();
+    for (g, group) in groups.iter().enumerate() {
+        let mut failed = vec![false; group.rows.len()];
+        for round in 0..warmup + runs {
+            let (is_warmup, run) = if round < warmup {
+                (true, round + 1)
+            } else {
+                (false, round - warmup + 1)
+            };
+            for (r, row) in group.rows.iter().enumerate() {
+                let what = if is_warmup {
+                    format!("warm-up {run}/{warmup}")
+                } else {
+                    format!("run {run}/{runs}")
+                };
+                progress.step(&format!("{} · {} · {what}", group.short, row.approach));
+                if failed[r] {
+                    continue;
+                }
+                let record = run_once(g, row, run, is_warmup, &mut expected[g], timeout);
+                if record.measurement.end == End::Interrupted {
+                    progress.clear();
+                    return Err(Interrupted);
+                }
+                failed[r] = record.failure.is_some();
+                records.push(record);
+            }
+        }
+    }
+    progress.clear();
+    Ok(records)
+}
+
+fn run_once(
+    group: usize,
+    row: &Row,
+    run: usize,
+    warmup: bool,
+    expected: &mut Expected,
+    timeout: Duration,
+) -> RunRecord {
+    let (measurement, report, failure) = match measure::measure(&row.spec, timeout) {
+        Ok(m) => match check(row, &m, expected, timeout) {
+            Ok(report) => (m, Some(report), None),
+            Err(why) => {
+                let report = last_report(&m.stdout);
+                (m, report, Some(why))
+            }
+        },
+        Err(e) => {
+            let why = format!("could not start {}: {e}", row.spec.program.display());
+            (Measurement::not_started(), None, Some(why))
+        }
+    };
+    RunRecord {
+        group,
+        approach: row.approach.clone(),
+        example: row.example,
+        run,
+        warmup,
+        measurement,
+        report,
+        failure,
+    }
+}
+
+/// Checks a finished run: clean exit, a JSON report, the parameters asked for, the right
+/// result. Sets the group's expected checksum from the first good run where none is known.
+fn check(
+    row: &Row,
+    m: &Measurement,
+    expected: &mut Expected,
+    timeout: Duration,
+) -> Result<Report, String> {
+    let last_err = m
+        .stderr
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    match m.end {
+        End::Exited(0) => {}
+        End::Exited(code) => return Err(format!("exit code {code}: {last_err}")),
+        End::Signaled(signal) => return Err(format!("killed by signal {signal}: {last_err}")),
+        End::TimedOut => return Err(format!("timed out after {} s (killed)", timeout.as_secs())),
+        End::Interrupted => return Err("interrupted".into()),
+    }
+    let report = last_report(&m.stdout).ok_or("no JSON report on stdout")?;
+    if report.example != row.example.name() || report.params != row.params {
+        return Err(format!(
+            "ran other parameters than asked: {} {:?}",
+            report.example, report.params
+        ));
+    }
+    match &expected.checksum {
+        Some(sum) if *sum != report.checksum => Err(format!(
+            "wrong result {} (checksum {}), expected checksum {sum} ({})",
+            report.result, report.checksum, expected.source
+        )),
+        Some(_) => Ok(report),
+        None => {
+            expected.checksum = Some(report.checksum.clone());
+            if row.approach == SEQUENTIAL {
+                expected.source = "sequential run".into();
+            }
+            Ok(report)
+        }
+    }
+}
+
+/// The last line of `stdout` that parses as a report.
+fn last_report(stdout: &str) -> Option<Report> {
+    stdout
+        .lines()
+        .rev()
+        .find_map(|line| serde_json::from_str(line).ok())
+}
+
+/// Progress on stderr: one line rewritten in place on a terminal, a line per step otherwise.
+struct Progress {
+    total: usize,
+    done: usize,
+    start: Instant,
+    tty: bool,
+}
+
+impl Progress {
+    fn new(total: usize) -> Self {
+        Self {
+            total,
+            done: 0,
+            start: Instant::now(),
+            tty: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn step(&mut self, what: &str) {
+        self.done += 1;
+        let secs = self.start.elapsed().as_secs();
+        let line = format!(
+            "[{:>w$}/{}] {what} · {}:{:02} elapsed",
+            self.done,
+            self.total,
+            secs / 60,
+            secs % 60,
+            w = self.total.to_string().len()
+        );
+        if self.tty {
+            eprint!("\r\x1b[2K{line}");
+        } else {
+            eprintln!("{line}");
+        }
+    }
+
+    fn clear(&self) {
+        if self.tty {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
