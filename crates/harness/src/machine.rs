@@ -98,10 +98,10 @@ fn locked_versions(lock: &str) -> BTreeMap<String, String> {
     for line in lock.lines() {
         if let Some(n) = line.strip_prefix("name = ") {
             name = Some(n.trim_matches('"'));
-        } else if let (Some(v), Some(n)) = (line.strip_prefix("version = "), name.take()) {
-            if CRATES.contains(&n) {
-                versions.insert(n.to_string(), v.trim_matches('"').to_string());
-            }
+        } else if let (Some(v), Some(n)) = (line.strip_prefix("version = "), name.take())
+            && CRATES.contains(&n)
+        {
+            versions.insert(n.to_string(), v.trim_matches('"').to_string());
         }
     }
     versions
