@@ -59,8 +59,8 @@ fn thread_limit_is_reported_not_a_crash() {
         "one line, got:\n{stderr}"
     );
     for part in [
-        "hit the OS thread limit",
-        "had started and ran to the end",
+        "hit the OS thread limit: started",
+        "and they all ran to the end",
         "RLIMIT_AS",
     ] {
         assert!(stderr.contains(part), "{part:?} missing from: {stderr}");
