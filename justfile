@@ -11,6 +11,10 @@ default:
 run-all *args:
     cargo run --release -p avt-harness -- run-all {{ args }}
 
+# Measure how each approach scales: io by tasks in flight, cpu by threads; charts in results/ (~10 min)
+sweep *args:
+    cargo run --release -p avt-harness -- sweep {{ args }}
+
 # Run one approach's example: `just run tokio io --tasks 10000` (crates: std tokio async-std smol rayon)
 run crate example *args:
     cargo run --release -p avt-{{ if crate == "std-threads" { "std" } else { crate } }} -- {{ example }} {{ args }}

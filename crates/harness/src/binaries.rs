@@ -5,14 +5,28 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-/// The workspace root, where Cargo.lock and results/ live.
+/// The workspace root, where Cargo.lock, scripts/ and results/ live: where the harness was
+/// built, or else (a copied binary on another machine) the current folder.
 pub fn project_root() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .ancestors()
-        .nth(2)
-        .unwrap_or(manifest)
-        .to_path_buf()
+    match manifest.ancestors().nth(2) {
+        Some(root) if root.join("Cargo.toml").is_file() => root.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// The example binaries' folder: `given` as it is, or else the harness's own folder, with
+/// the binaries (re)built there first so that nothing stale is measured.
+pub fn bin_dir(given: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(dir) = given {
+        if !dir.is_dir() {
+            bail!("--bin-dir {}: no such folder", dir.display());
+        }
+        return Ok(dir);
+    }
+    let dir = own_dir()?;
+    build(&dir)?;
+    Ok(dir)
 }
 
 /// The folder the harness itself was built into (`target/release` under `cargo run

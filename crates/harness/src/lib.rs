@@ -1,7 +1,9 @@
-//! The harness behind `just run-all`: runs every approach's release binary the same way,
-//! measures each run from outside, checks every result, and compares them.
+//! The harness behind `just run-all` and `just sweep`: runs every approach's release binary
+//! (and the article's Python originals) the same way, measures each run from outside,
+//! checks every result, and compares them.
 
 pub mod binaries;
+pub mod charts;
 pub mod machine;
 pub mod measure;
 pub mod output;
@@ -10,20 +12,23 @@ pub mod run_all;
 pub mod runner;
 pub mod stats;
 pub mod summary;
+pub mod sweep;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
+use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::machine::Environment;
-use crate::plan::{CpuParams, IoParams};
-use crate::runner::RunRecord;
+use crate::plan::{CpuParams, IoParams, Python};
+use crate::runner::{Expected, Group, Interrupted, RunRecord, Runner};
 use crate::summary::GroupSummary;
 
 /// Everything one harness command measured, as written to results/<command>.json.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Results {
-    /// `run-all`.
+    /// `run-all` or `sweep`.
     pub command: String,
     pub environment: Environment,
     pub settings: Settings,
@@ -39,12 +44,69 @@ pub struct Results {
 pub struct Settings {
     pub runs: usize,
     pub warmup: usize,
-    /// `--threads`, passed to every approach.
+    /// `--threads`, passed to every approach (io rows, and cpu rows of run-all).
     pub threads: usize,
     pub timeout_s: u64,
     pub approaches: Vec<String>,
     pub io: Option<IoParams>,
     pub cpu: Option<CpuParams>,
+    /// The Python cpu rows' smaller parameters, when they ran.
+    pub python_cpu: Option<CpuParams>,
+    /// Why the Python rows are missing, when they are.
+    pub python_missing: Option<String>,
     pub quick: bool,
     pub bin_dir: PathBuf,
+    /// sweep only: the points and the cap.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sweep: Option<sweep::SweepSettings>,
+}
+
+/// Whether to add the Python rows, and why not when they are left out.
+pub fn python_rows(wanted: bool) -> (Option<Python>, Option<String>) {
+    if !wanted {
+        return (None, Some("left out (--no-python)".into()));
+    }
+    match Python::find() {
+        Some(python) => (Some(python), None),
+        None => (
+            None,
+            Some("python3 is not on PATH, so the Python rows are left out".into()),
+        ),
+    }
+}
+
+/// Fails unless every row's program exists (Python is found on PATH, not checked here).
+pub fn check_programs(groups: &[Group]) -> Result<()> {
+    for row in groups.iter().flat_map(|g| &g.rows) {
+        let program = &row.spec.program;
+        if program.components().count() > 1 && !program.is_file() {
+            bail!(
+                "missing example binary {}: build it with `cargo build --release`",
+                program.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Runs `groups` in order and summarises each. Before each group `before` sees it and the
+/// summaries so far, and may mark rows to skip.
+pub fn execute(
+    groups: &mut [Group],
+    runs: usize,
+    warmup: usize,
+    timeout: Duration,
+    mut before: impl FnMut(&mut Group, &[GroupSummary]),
+) -> Result<(Vec<GroupSummary>, Vec<RunRecord>), Interrupted> {
+    measure::catch_interrupts();
+    let rows = groups.iter().map(|g| g.rows.len()).sum();
+    let mut runner = Runner::new(rows, runs, warmup, timeout);
+    let mut summaries = Vec::new();
+    for (index, group) in groups.iter_mut().enumerate() {
+        before(group, &summaries);
+        let mut expected = Expected::for_group(group);
+        runner.run_group(index, group, &mut expected)?;
+        summaries.push(summary::summarize(index, group, &expected, &runner.records));
+    }
+    Ok((summaries, runner.records))
 }

@@ -28,11 +28,13 @@ pub struct Environment {
     pub crates: BTreeMap<String, String>,
     pub git_commit: String,
     pub git_dirty: bool,
+    /// The Python that ran the article's originals, if one was found.
+    pub python: Option<String>,
 }
 
 impl Environment {
     /// Reads it all; what cannot be read is "unknown".
-    pub fn read(root: &Path, profile: &str) -> Environment {
+    pub fn read(root: &Path, profile: &str, python: Option<String>) -> Environment {
         let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
         let field = |text: &str, key: &str| {
             text.lines()
@@ -69,14 +71,20 @@ impl Environment {
             git_commit: git(&["rev-parse", "--short=12", "HEAD"]).unwrap_or_else(unknown),
             git_dirty: git(&["status", "--porcelain", "--untracked-files=no"])
                 .is_some_and(|s| !s.is_empty()),
+            python,
         }
     }
 
     /// The machine and toolchain in one line.
     pub fn machine(&self) -> String {
         let rustc = self.rustc.split(" (").next().unwrap_or(&self.rustc);
+        let python = self
+            .python
+            .as_deref()
+            .map(|p| format!(" · {p}"))
+            .unwrap_or_default();
         format!(
-            "{}, {} logical CPUs, {} GiB · {} · {rustc}",
+            "{}, {} logical CPUs, {} GiB · {} · {rustc}{python}",
             self.cpu_model, self.logical_cpus, self.memory_gib, self.os
         )
     }

@@ -3,6 +3,7 @@
 //! ```text
 //! just run-all                     # cargo run --release -p avt-harness -- run-all
 //! just run-all --quick             # a smoke test of the whole pipeline in seconds
+//! just sweep                       # cargo run --release -p avt-harness -- sweep
 //! ```
 
 mod fake;
@@ -11,6 +12,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use avt_harness::run_all::{RunAllArgs, run_all};
+use avt_harness::sweep::{SweepArgs, sweep};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
@@ -29,6 +31,8 @@ struct Cli {
 enum Command {
     /// Run every approach × example, interleaved, measured and checked, and compare them
     RunAll(RunAllArgs),
+    /// Measure how each approach scales: io by tasks in flight, cpu by worker threads
+    Sweep(SweepArgs),
     /// A stand-in example with known behaviour, for the harness's own tests
     #[command(hide = true)]
     Fake(fake::FakeArgs),
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
 fn try_main(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::RunAll(args) => run_all(args),
+        Command::Sweep(args) => sweep(args),
         Command::Fake(args) => fake::fake(args),
     }
 }

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::Results;
-use crate::plan::Example;
+use crate::plan::{Example, PYTHON_SEQUENTIAL, SEQUENTIAL};
 use crate::stats::Stat;
-use crate::summary::{GroupSummary, NOISY_SPREAD, RowSummary};
+use crate::summary::{self, GroupSummary, NOISY_SPREAD, RowSummary};
 
 /// Writes `<out>/<name>.json`, `.md` and `.csv`, each to a temporary file then renamed.
 pub fn write_files(results: &Results, out: &Path, name: &str) -> Result<Vec<PathBuf>> {
@@ -117,9 +117,10 @@ pub fn terminal(r: &Results) -> String {
             "approach", "wall ms", "in-proc", "CPU ms", "peak RSS", "threads", "ctx sw v/i"
         );
         for row in &group.rows {
-            let line = match &row.failure {
-                Some(why) => format!("{:<12} FAILED: {why}", row.approach),
-                None => {
+            let line = match (&row.failure, &row.skipped) {
+                (Some(why), _) => format!("{:<12} FAILED: {why}", row.approach),
+                (None, Some(why)) => format!("{:<12} skipped: {why}", row.approach),
+                (None, None) => {
                     let mark = if row.noisy { "*" } else { "" };
                     let derived = match group.example {
                         Example::Io => format!("{:>7}", times(row.x_ideal)),
@@ -181,6 +182,9 @@ fn footnotes(r: &Results) -> String {
             r.environment.profile
         );
     }
+    if let Some(why) = &r.settings.python_missing {
+        let _ = writeln!(notes, "\nPython originals: {why}.");
+    }
     let failed = rows().filter(|row| row.failure.is_some()).count();
     if failed > 0 {
         let _ = writeln!(notes, "\n{failed} row(s) FAILED: see above; exit status 1.");
@@ -193,6 +197,12 @@ pub fn markdown(r: &Results) -> String {
     let mut out = String::new();
     for line in preamble(r) {
         let _ = writeln!(out, "{line}\n");
+    }
+    for pivot in pivots(r) {
+        let _ = writeln!(out, "{}", pivot.markdown());
+    }
+    if r.command == "sweep" {
+        let _ = writeln!(out, "## Every point\n");
     }
     for group in &r.groups {
         let _ = writeln!(out, "### {}\n\n{}\n", group.label, check_line(group));
@@ -208,14 +218,14 @@ pub fn markdown(r: &Results) -> String {
         let cols = if group.example == Example::Io { 9 } else { 10 };
         let _ = writeln!(out, "|{}", "---|".repeat(cols));
         for row in &group.rows {
-            if let Some(why) = &row.failure {
-                let _ = writeln!(
-                    out,
-                    "| {} | **FAILED**: {}{} |",
-                    row.approach,
-                    why.replace('|', "\\|"),
-                    " |".repeat(cols - 2)
-                );
+            let not_run = match (&row.failure, &row.skipped) {
+                (Some(why), _) => Some(format!("**FAILED**: {why}")),
+                (None, Some(why)) => Some(format!("skipped: {why}")),
+                (None, None) => None,
+            };
+            if let Some(why) = not_run {
+                let why = why.replace('|', "\\|");
+                let _ = writeln!(out, "| {} | {why}{} |", row.approach, " |".repeat(cols - 2));
                 continue;
             }
             let derived = match group.example {
@@ -303,5 +313,221 @@ fn quote(field: &str) -> String {
         format!("\"{}\"", field.replace('"', "\"\""))
     } else {
         field.into()
+    }
+}
+
+/// The sweep's summary for a terminal: one pivot table per figure, points as columns (at
+/// most five per table, so it stays within 100 columns).
+pub fn sweep_terminal(r: &Results) -> String {
+    let mut out = preamble(r).join("\n") + "\n";
+    for pivot in pivots(r) {
+        let _ = write!(out, "\n{}", pivot.terminal(5));
+    }
+    let _ = write!(out, "{}", footnotes(r));
+    out
+}
+
+/// A figure by contender (rows) and point (columns), with the reasons for gaps as notes.
+struct Pivot {
+    title: String,
+    columns: Vec<String>,
+    rows: Vec<(String, Vec<String>)>,
+    notes: Vec<String>,
+}
+
+/// The sweep's pivots (none for run-all): io wall time, io memory, cpu speedup.
+fn pivots(r: &Results) -> Vec<Pivot> {
+    if r.command != "sweep" {
+        return Vec::new();
+    }
+    let delay = r.settings.io.map_or(0, |io| io.delay_ms);
+    let tasks = |row: &RowSummary| row.params.tasks.unwrap_or(0);
+    let threads = |row: &RowSummary| row.params.threads;
+    let mut out = Vec::new();
+    let io_wall = |row: &RowSummary| {
+        Some(format!(
+            "{} {}",
+            ms(row.wall_ms?.median),
+            times(row.x_ideal)
+        ))
+    };
+    let io_groups: Vec<&GroupSummary> = r
+        .groups
+        .iter()
+        .filter(|g| g.example == Example::Io)
+        .collect();
+    let io_memory = |row: &RowSummary| {
+        let rss = bytes(row.max_rss_kib?.median);
+        Some(match summary::bytes_per_task(row, &io_groups) {
+            Some(b) => format!("{rss} {b:.0} B"),
+            None => rss,
+        })
+    };
+    let speedup = |row: &RowSummary| {
+        Some(format!(
+            "{} {}",
+            times(row.speedup),
+            percent(row.efficiency)
+        ))
+    };
+    let threads_io = r.settings.threads;
+    out.extend(Pivot::build(
+        r,
+        Example::Io,
+        format!("io wall time: median ms and × ideal, by tasks in flight ({delay} ms wait, --threads {threads_io})"),
+        tasks,
+        io_wall,
+    ));
+    out.extend(Pivot::build(
+        r,
+        Example::Io,
+        "io peak memory: median peak RSS, and from 1000 tasks up bytes per task above the \
+         smallest point"
+            .into(),
+        tasks,
+        io_memory,
+    ));
+    out.extend(Pivot::build(
+        r,
+        Example::Cpu,
+        "cpu speedup over the sequential run (Python: over Python's) and efficiency, by worker threads"
+            .into(),
+        threads,
+        speedup,
+    ));
+    out
+}
+
+impl Pivot {
+    fn build(
+        r: &Results,
+        example: Example,
+        title: String,
+        key: impl Fn(&RowSummary) -> usize,
+        cell: impl Fn(&RowSummary) -> Option<String>,
+    ) -> Option<Pivot> {
+        // The baselines' speedup is 1 by definition: the title names them instead.
+        let rows: Vec<&RowSummary> = r
+            .groups
+            .iter()
+            .filter(|g| g.example == example)
+            .flat_map(|g| &g.rows)
+            .filter(|row| row.approach != SEQUENTIAL && row.approach != PYTHON_SEQUENTIAL)
+            .collect();
+        let mut keys: Vec<usize> = rows.iter().map(|row| key(row)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        if keys.is_empty() {
+            return None;
+        }
+        let mut names: Vec<&str> = Vec::new();
+        for row in &rows {
+            if !names.contains(&row.approach.as_str()) {
+                names.push(&row.approach);
+            }
+        }
+        let mut notes: Vec<String> = Vec::new();
+        let table = names
+            .iter()
+            .map(|name| {
+                let cells = keys
+                    .iter()
+                    .map(|k| {
+                        let Some(row) = rows
+                            .iter()
+                            .find(|row| row.approach == *name && key(row) == *k)
+                        else {
+                            return String::new();
+                        };
+                        let gap = match (&row.failure, &row.skipped) {
+                            (Some(why), _) => Some(("failed", why)),
+                            (None, Some(why)) => Some(("skipped", why)),
+                            (None, None) => None,
+                        };
+                        match gap {
+                            Some((what, why)) => {
+                                let note = format!("{what}: {why}");
+                                let i =
+                                    notes.iter().position(|n| *n == note).unwrap_or_else(|| {
+                                        notes.push(note);
+                                        notes.len() - 1
+                                    });
+                                format!("{what} [{}]", i + 1)
+                            }
+                            None => cell(row).unwrap_or_default(),
+                        }
+                    })
+                    .collect();
+                (name.to_string(), cells)
+            })
+            .collect();
+        let columns = keys.iter().map(|k| k.to_string()).collect();
+        Some(Pivot {
+            title,
+            columns,
+            rows: table,
+            notes,
+        })
+    }
+
+    fn terminal(&self, per_table: usize) -> String {
+        let mut out = format!("{}\n", self.title);
+        let width = |i: usize| {
+            self.rows
+                .iter()
+                .map(|(_, c)| c[i].chars().count())
+                .chain([self.columns[i].len()])
+                .max()
+                .unwrap_or(0)
+        };
+        let name_width = self
+            .rows
+            .iter()
+            .map(|(n, _)| n.len())
+            .max()
+            .unwrap_or(8)
+            .max(8);
+        let all: Vec<usize> = (0..self.columns.len()).collect();
+        for chunk in all.chunks(per_table) {
+            let _ = write!(out, "{:<name_width$}", "");
+            for &i in chunk {
+                let _ = write!(out, "  {:>w$}", self.columns[i], w = width(i));
+            }
+            out.push('\n');
+            for (name, cells) in &self.rows {
+                let _ = write!(out, "{name:<name_width$}");
+                for &i in chunk {
+                    let _ = write!(out, "  {:>w$}", cells[i], w = width(i));
+                }
+                out.push('\n');
+            }
+        }
+        for (i, note) in self.notes.iter().enumerate() {
+            let _ = writeln!(out, "  [{}] {note}", i + 1);
+        }
+        out
+    }
+
+    fn markdown(&self) -> String {
+        let mut out = format!(
+            "### {}\n\n| approach | {} |\n|---|{}\n",
+            self.title,
+            self.columns.join(" | "),
+            "---|".repeat(self.columns.len())
+        );
+        for (name, cells) in &self.rows {
+            let _ = writeln!(out, "| {name} | {} |", cells.join(" | "));
+        }
+        for (i, note) in self.notes.iter().enumerate() {
+            let _ = write!(
+                out,
+                "{}[{}] {}",
+                if i == 0 { "\n" } else { "<br>\n" },
+                i + 1,
+                note.replace('|', "\\|")
+            );
+        }
+        out.push('\n');
+        out
     }
 }

@@ -1,7 +1,9 @@
-//! What the harness runs: the approaches, one row per approach × example, and the
-//! arguments every row gets, the same for all.
+//! What the harness runs: the contenders (five approaches, the sequential baseline, the
+//! article's Python originals), one row per contender × example, and the arguments every
+//! row gets, the same for all.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use avt_common::Params;
 use clap::ValueEnum;
@@ -69,112 +71,192 @@ impl Example {
     }
 }
 
-/// The name of the cpu rows' 1x baseline: `avt-std cpu --sequential`.
+/// The cpu rows' 1x baseline: `avt-std cpu --sequential`.
 pub const SEQUENTIAL: &str = "sequential";
+/// The Python cpu rows' 1x baseline: `threading_example.py cpu --sequential`.
+pub const PYTHON_SEQUENTIAL: &str = "python-sequential";
 
-/// One row of a comparison: an approach running one example with fixed parameters.
+/// Something the harness runs: a program, the arguments before the example's own, and
+/// which examples it has.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contender {
+    pub name: String,
+    pub program: PathBuf,
+    pub prefix: Vec<String>,
+    /// Runs `cpu --sequential` on one thread: a baseline.
+    pub sequential: bool,
+    pub examples: Vec<Example>,
+}
+
+impl Contender {
+    /// One of the five Rust approaches, from `bin_dir`.
+    pub fn rust(bin_dir: &Path, approach: Approach) -> Self {
+        Contender {
+            name: approach.name().into(),
+            program: bin_dir.join(approach.binary()),
+            prefix: Vec::new(),
+            sequential: false,
+            examples: vec![Example::Io, Example::Cpu],
+        }
+    }
+
+    /// The Rust 1x baseline, `avt-std cpu --sequential`.
+    pub fn sequential(bin_dir: &Path) -> Self {
+        Contender {
+            name: SEQUENTIAL.into(),
+            sequential: true,
+            examples: vec![Example::Cpu],
+            ..Self::rust(bin_dir, Approach::StdThreads)
+        }
+    }
+
+    /// The article's Python originals: python-asyncio (io), python-threading (io and cpu)
+    /// and python-sequential (the cpu baseline).
+    pub fn python(python: &Python, scripts: &Path) -> [Contender; 3] {
+        let script = |name: &str| vec![scripts.join(name).to_string_lossy().into_owned()];
+        let contender = |name: &str, file: &str, sequential, examples: &[Example]| Contender {
+            name: name.into(),
+            program: python.program.clone(),
+            prefix: script(file),
+            sequential,
+            examples: examples.to_vec(),
+        };
+        [
+            contender(
+                "python-asyncio",
+                "asyncio_example.py",
+                false,
+                &[Example::Io],
+            ),
+            contender(
+                "python-threading",
+                "threading_example.py",
+                false,
+                &[Example::Io, Example::Cpu],
+            ),
+            contender(
+                PYTHON_SEQUENTIAL,
+                "threading_example.py",
+                true,
+                &[Example::Cpu],
+            ),
+        ]
+    }
+
+    /// The row that runs `example` with `params` (`params.threads` is forced to 1 for a
+    /// sequential baseline).
+    pub fn row(&self, example: Example, mut params: Params) -> Row {
+        if self.sequential {
+            params.threads = 1;
+        }
+        let mut args = self.prefix.clone();
+        args.push(example.name().into());
+        let flags = [
+            ("--tasks", params.tasks.map(|v| v as u64)),
+            ("--delay-ms", params.delay_ms),
+            ("--limit", params.limit),
+            ("--jobs", params.jobs.map(|v| v as u64)),
+            ("--threads", Some(params.threads as u64)),
+        ];
+        for (flag, value) in flags {
+            if let Some(value) = value {
+                args.extend([flag.to_string(), value.to_string()]);
+            }
+        }
+        args.push("--json".into());
+        if self.sequential {
+            args.push("--sequential".into());
+        }
+        Row {
+            approach: self.name.clone(),
+            example,
+            params,
+            spec: Spec {
+                program: self.program.clone(),
+                args,
+                env: Vec::new(),
+            },
+            skip: None,
+        }
+    }
+}
+
+/// One row of a comparison: a contender running one example with fixed parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Row {
-    /// `tokio`, `sequential`, …
+    /// `tokio`, `sequential`, `python-asyncio`, …
     pub approach: String,
     pub example: Example,
     /// The parameters the run must report back.
     pub params: Params,
     /// What to start, without a shell.
     pub spec: Spec,
+    /// Why the row is not run (its estimated time is over the cap), if it is not.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub skip: Option<String>,
 }
 
-/// io parameters of one comparison.
+/// io parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct IoParams {
     pub tasks: usize,
     pub delay_ms: u64,
 }
 
-/// cpu parameters of one comparison.
+impl IoParams {
+    pub fn with_threads(self, threads: usize) -> Params {
+        Params {
+            threads,
+            tasks: Some(self.tasks),
+            delay_ms: Some(self.delay_ms),
+            ..Params::default()
+        }
+    }
+}
+
+/// cpu parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CpuParams {
     pub limit: u64,
     pub jobs: usize,
 }
 
-/// The io row of `approach`: `<binary> io --tasks N --delay-ms D --threads T --json`.
-pub fn io_row(bin_dir: &Path, approach: Approach, io: IoParams, threads: usize) -> Row {
-    let params = Params {
-        threads,
-        tasks: Some(io.tasks),
-        delay_ms: Some(io.delay_ms),
-        ..Params::default()
-    };
-    let args = [
-        "io",
-        "--tasks",
-        &io.tasks.to_string(),
-        "--delay-ms",
-        &io.delay_ms.to_string(),
-        "--threads",
-        &threads.to_string(),
-        "--json",
-    ];
-    row(
-        bin_dir,
-        approach.name(),
-        approach.binary(),
-        Example::Io,
-        params,
-        &args,
-    )
-}
-
-/// The cpu row of `approach`, or with `approach` None the sequential baseline.
-pub fn cpu_row(bin_dir: &Path, approach: Option<Approach>, cpu: CpuParams, threads: usize) -> Row {
-    let (name, binary, threads) = match approach {
-        Some(a) => (a.name(), a.binary(), threads),
-        None => (SEQUENTIAL, Approach::StdThreads.binary(), 1),
-    };
-    let params = Params {
-        threads,
-        limit: Some(cpu.limit),
-        jobs: Some(cpu.jobs),
-        ..Params::default()
-    };
-    let (limit, jobs, threads) = (
-        cpu.limit.to_string(),
-        cpu.jobs.to_string(),
-        threads.to_string(),
-    );
-    let mut args = vec![
-        "cpu",
-        "--limit",
-        &limit,
-        "--jobs",
-        &jobs,
-        "--threads",
-        &threads,
-        "--json",
-    ];
-    if approach.is_none() {
-        args.push("--sequential");
+impl CpuParams {
+    pub fn with_threads(self, threads: usize) -> Params {
+        Params {
+            threads,
+            limit: Some(self.limit),
+            jobs: Some(self.jobs),
+            ..Params::default()
+        }
     }
-    row(bin_dir, name, binary, Example::Cpu, params, &args)
 }
 
-fn row(
-    bin_dir: &Path,
-    approach: &str,
-    binary: &str,
-    example: Example,
-    params: Params,
-    args: &[&str],
-) -> Row {
-    Row {
-        approach: approach.into(),
-        example,
-        params,
-        spec: Spec {
-            program: bin_dir.join(binary),
-            args: args.iter().map(|a| a.to_string()).collect(),
-            env: Vec::new(),
-        },
+/// A Python interpreter found on PATH.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Python {
+    pub program: PathBuf,
+    /// E.g. "Python 3.11.7".
+    pub version: String,
+}
+
+impl Python {
+    /// `python3` from PATH, if it runs.
+    pub fn find() -> Option<Python> {
+        let out = Command::new("python3").arg("--version").output().ok()?;
+        let version = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        (out.status.success() && version.starts_with("Python")).then(|| Python {
+            program: "python3".into(),
+            version,
+        })
+    }
+}
+
+/// The Python cpu parameters: a tenth of the Rust limit (CPython's trial division is some
+/// 30 times slower), so its runs take about as long as the Rust sequential one.
+pub fn python_cpu(cpu: CpuParams) -> CpuParams {
+    CpuParams {
+        limit: (cpu.limit / 10).max(cpu.jobs as u64 - 1),
+        ..cpu
     }
 }

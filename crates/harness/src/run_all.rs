@@ -8,9 +8,9 @@ use anyhow::{Result, bail};
 use avt_common::{MAX_DELAY_MS, MAX_LIMIT, MAX_TASKS, MAX_THREADS};
 use clap::Args;
 
-use crate::plan::{self, Approach, CpuParams, Example, IoParams};
-use crate::runner::{self, Expected, Group};
-use crate::{Results, Settings, binaries, machine, measure, output, summary};
+use crate::plan::{self, Approach, Contender, CpuParams, Example, IoParams};
+use crate::runner::Group;
+use crate::{Results, Settings, binaries, charts, machine, output};
 
 /// Options of `run-all`.
 #[derive(Args, Debug)]
@@ -33,7 +33,7 @@ pub struct RunAllArgs {
     /// io: simulated wait per fetch in ms [default: 2000, the article's; --quick: 100]
     #[arg(long, value_parser = clap::value_parser!(u64).range(0..=MAX_DELAY_MS))]
     delay_ms: Option<u64>,
-    /// cpu: count primes in [0, L] [default: 10000000; --quick: 100000]
+    /// cpu: count primes in [0, L] (the Python rows: L/10) [default: 10000000; --quick: 100000]
     #[arg(long, value_parser = clap::value_parser!(u64).range(0..=MAX_LIMIT))]
     limit: Option<u64>,
     /// cpu: jobs [0, L] is split into [default: 64; --quick: 16]
@@ -42,13 +42,16 @@ pub struct RunAllArgs {
     /// Worker threads passed to every approach [default: available parallelism]
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
     threads: Option<u64>,
+    /// Leave out the article's Python originals (added when python3 is on PATH)
+    #[arg(long)]
+    no_python: bool,
     /// Tiny sizes and one run: a smoke test of the whole pipeline in seconds
     #[arg(long)]
     quick: bool,
     /// Kill a run (and its process group) after this many seconds
     #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     timeout_s: u64,
-    /// Folder for run-all.json, run-all.md and run-all.csv [default: <project>/results]
+    /// Folder for run-all.json, .md, .csv and the chart run-all.svg [default: <project>/results]
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Use the example binaries in DIR as they are, instead of building them beside the
@@ -93,14 +96,22 @@ pub fn run_all(args: RunAllArgs) -> Result<ExitCode> {
     } else {
         args.examples
     };
+    let (python, python_missing) = crate::python_rows(!args.no_python);
+    let python_cpu = python.as_ref().map(|_| plan::python_cpu(cpu));
 
-    let bin_dir = match args.bin_dir {
-        Some(dir) => dir,
-        None => {
-            let dir = binaries::own_dir()?;
-            binaries::build(&dir)?;
-            dir
-        }
+    let bin_dir = binaries::bin_dir(args.bin_dir)?;
+    let rust: Vec<Contender> = approaches
+        .iter()
+        .map(|&a| Contender::rust(&bin_dir, a))
+        .collect();
+    let pythons = python
+        .as_ref()
+        .map(|p| Contender::python(p, &binaries::project_root().join("scripts/python")));
+    let python_for = |example: Example| {
+        pythons
+            .iter()
+            .flatten()
+            .filter(move |c| c.examples.contains(&example) && !c.sequential)
     };
     let mut groups = Vec::new();
     if examples.contains(&Example::Io) {
@@ -114,14 +125,16 @@ pub fn run_all(args: RunAllArgs) -> Result<ExitCode> {
             ),
             short: "io".into(),
             example: Example::Io,
-            rows: approaches
+            rows: rust
                 .iter()
-                .map(|&a| plan::io_row(&bin_dir, a, io, threads))
+                .chain(python_for(Example::Io))
+                .map(|c| c.row(Example::Io, io.with_threads(threads)))
                 .collect(),
+            baseline: None,
         });
     }
     if examples.contains(&Example::Cpu) {
-        let baseline = std::iter::once(None);
+        let sequential = Contender::sequential(&bin_dir);
         groups.push(Group {
             label: format!(
                 "cpu: primes in [0, {}] by trial division, {} jobs",
@@ -129,20 +142,30 @@ pub fn run_all(args: RunAllArgs) -> Result<ExitCode> {
             ),
             short: "cpu".into(),
             example: Example::Cpu,
-            rows: baseline
-                .chain(approaches.iter().map(|&a| Some(a)))
-                .map(|a| plan::cpu_row(&bin_dir, a, cpu, threads))
+            rows: std::iter::once(&sequential)
+                .chain(&rust)
+                .map(|c| c.row(Example::Cpu, cpu.with_threads(threads)))
                 .collect(),
+            baseline: Some(sequential.name),
         });
-    }
-    for row in groups.iter().flat_map(|g| &g.rows) {
-        if !row.spec.program.is_file() {
-            bail!(
-                "missing example binary {}: build it with `cargo build --release`",
-                row.spec.program.display()
-            );
+        if let (Some(pythons), Some(pcpu)) = (&pythons, python_cpu) {
+            let [_, threading, sequential] = pythons;
+            groups.push(Group {
+                label: format!(
+                    "cpu, the Python originals: primes in [0, {}] (a tenth of the Rust limit), {} jobs",
+                    pcpu.limit, pcpu.jobs
+                ),
+                short: "cpu python".into(),
+                example: Example::Cpu,
+                rows: [sequential, threading]
+                    .iter()
+                    .map(|c| c.row(Example::Cpu, pcpu.with_threads(threads)))
+                    .collect(),
+                baseline: Some(sequential.name.clone()),
+            });
         }
     }
+    crate::check_programs(&groups)?;
 
     let settings = Settings {
         runs: pick(args.runs, 5, 1) as usize,
@@ -152,29 +175,28 @@ pub fn run_all(args: RunAllArgs) -> Result<ExitCode> {
         approaches: approaches.iter().map(|a| a.name().to_string()).collect(),
         io: examples.contains(&Example::Io).then_some(io),
         cpu: examples.contains(&Example::Cpu).then_some(cpu),
+        python_cpu,
+        python_missing,
         quick,
         bin_dir: bin_dir.clone(),
+        sweep: None,
     };
-    let environment =
-        machine::Environment::read(&binaries::project_root(), &binaries::profile_of(&bin_dir));
-    let mut expected: Vec<Expected> = groups.iter().map(Expected::for_group).collect();
-    measure::catch_interrupts();
+    let environment = machine::Environment::read(
+        &binaries::project_root(),
+        &binaries::profile_of(&bin_dir),
+        python.map(|p| p.version),
+    );
     let timeout = Duration::from_secs(settings.timeout_s);
-    let Ok(runs) = runner::run_groups(
-        &groups,
-        &mut expected,
+    let Ok((summaries, runs)) = crate::execute(
+        &mut groups,
         settings.runs,
         settings.warmup,
         timeout,
+        |_, _| {},
     ) else {
         eprintln!("run-all: interrupted; the run was killed and no results were written");
         return Ok(ExitCode::from(130));
     };
-    let summaries: Vec<_> = groups
-        .iter()
-        .enumerate()
-        .map(|(i, g)| summary::summarize(i, g, &expected[i], &runs))
-        .collect();
     let results = Results {
         command: "run-all".into(),
         ok: summaries.iter().all(|g| g.ok()),
@@ -187,7 +209,8 @@ pub fn run_all(args: RunAllArgs) -> Result<ExitCode> {
     let out = args
         .out
         .unwrap_or_else(|| binaries::project_root().join("results"));
-    let written = output::write_files(&results, &out, "run-all")?;
+    let mut written = output::write_files(&results, &out, "run-all")?;
+    written.extend(charts::write_run_all(&results, &out)?);
     let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
     eprintln!("results written to {}", names.join(", "));
     Ok(if results.ok {

@@ -19,6 +19,8 @@ pub struct Group {
     pub short: String,
     pub example: Example,
     pub rows: Vec<Row>,
+    /// The row speedups are measured against (cpu groups).
+    pub baseline: Option<String>,
 }
 
 /// The checksum every run of a group must report, and where it came from.
@@ -80,20 +82,39 @@ pub struct RunRecord {
 #[derive(Debug)]
 pub struct Interrupted;
 
-/// Runs every group, `warmup` uncounted then `runs` counted rounds each. A row that fails
-/// once is marked failed and not run again; the other rows go on.
-pub fn run_groups(
-    groups: &[Group],
-    expected: &mut [Expected],
-    runs: usize,
-    warmup: usize,
-    timeout: Duration,
-) -> Result<Vec<RunRecord>, Interrupted> {
-    let total = groups.iter().map(|g| g.rows.len()).sum::<usize>() * (runs + warmup);
-    let mut progress = Progress::new(total);
-    let mut records = Vec::new();
-    for (g, group) in groups.iter().enumerate() {
-        let mut failed = vec![false; group.rows.len()];
+/// Runs groups one at a time: `warmup` uncounted then `runs` counted rounds each, every
+/// round running each row once. A row that fails once is not run again; the others go on.
+pub struct Runner {
+    pub runs: usize,
+    pub warmup: usize,
+    pub timeout: Duration,
+    /// Every run so far, warm-ups included.
+    pub records: Vec<RunRecord>,
+    progress: Progress,
+}
+
+impl Runner {
+    /// A runner for `rows` rows in all, so progress can say "run i of n".
+    pub fn new(rows: usize, runs: usize, warmup: usize, timeout: Duration) -> Self {
+        let progress = Progress::new(rows * (runs + warmup));
+        Runner {
+            runs,
+            warmup,
+            timeout,
+            records: Vec::new(),
+            progress,
+        }
+    }
+
+    /// Runs group number `index`; rows with `skip` set are not run.
+    pub fn run_group(
+        &mut self,
+        index: usize,
+        group: &Group,
+        expected: &mut Expected,
+    ) -> Result<(), Interrupted> {
+        let (runs, warmup) = (self.runs, self.warmup);
+        let mut done: Vec<bool> = group.rows.iter().map(|r| r.skip.is_some()).collect();
         for round in 0..warmup + runs {
             let (is_warmup, run) = if round < warmup {
                 (true, round + 1)
@@ -106,22 +127,23 @@ pub fn run_groups(
                 } else {
                     format!("run {run}/{runs}")
                 };
-                progress.step(&format!("{} · {} · {what}", group.short, row.approach));
-                if failed[r] {
+                self.progress
+                    .step(&format!("{} · {} · {what}", group.short, row.approach));
+                if done[r] {
                     continue;
                 }
-                let record = run_once(g, row, run, is_warmup, &mut expected[g], timeout);
+                let record = run_once(index, row, run, is_warmup, expected, self.timeout);
                 if record.measurement.end == End::Interrupted {
-                    progress.clear();
+                    self.progress.clear();
                     return Err(Interrupted);
                 }
-                failed[r] = record.failure.is_some();
-                records.push(record);
+                done[r] = record.failure.is_some();
+                self.records.push(record);
             }
         }
+        self.progress.clear();
+        Ok(())
     }
-    progress.clear();
-    Ok(records)
 }
 
 fn run_once(

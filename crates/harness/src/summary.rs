@@ -4,7 +4,7 @@
 use avt_common::Params;
 use serde::{Deserialize, Serialize};
 
-use crate::plan::{Example, SEQUENTIAL};
+use crate::plan::Example;
 use crate::runner::{Expected, Group, RunRecord};
 use crate::stats::Stat;
 
@@ -21,6 +21,9 @@ pub struct RowSummary {
     pub runs: usize,
     /// Why the row failed (its first failing run), if it did.
     pub failure: Option<String>,
+    /// Why the row was not run, if it was not.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub skipped: Option<String>,
     pub wall_ms: Option<Stat>,
     /// The elapsed time the example measured around its own work.
     pub in_process_ms: Option<Stat>,
@@ -55,6 +58,7 @@ pub struct GroupSummary {
 }
 
 impl GroupSummary {
+    /// No row failed (skipped rows are not failures).
     pub fn ok(&self) -> bool {
         self.rows.iter().all(|r| r.failure.is_none())
     }
@@ -99,6 +103,7 @@ pub fn summarize(
                 params: row.params.clone(),
                 runs: counted.len(),
                 failure,
+                skipped: row.skip.clone(),
                 wall_ms,
                 in_process_ms: stat(&|r| r.report.as_ref().map_or(0.0, |rep| rep.elapsed_ms)),
                 cpu_ms: stat(&|r| r.measurement.user_ms + r.measurement.sys_ms),
@@ -116,10 +121,10 @@ pub fn summarize(
             }
         })
         .collect();
-    if group.example == Example::Cpu {
+    if let Some(baseline) = &group.baseline {
         let baseline = rows
             .iter()
-            .find(|r| r.approach == SEQUENTIAL)
+            .find(|r| r.approach == *baseline)
             .and_then(|r| r.wall_ms);
         for row in &mut rows {
             if let (Some(base), Some(wall), None) = (baseline, row.wall_ms, &row.failure) {
@@ -135,4 +140,21 @@ pub fn summarize(
         expected: expected.clone(),
         rows,
     }
+}
+
+/// Peak RSS per task in flight, in bytes, above the same contender's smallest io point:
+/// (RSS(N) − RSS(N₀)) ÷ (N − N₀), so the runtime's fixed memory does not count. From 1000
+/// tasks up; None below, or where either point has no measurement.
+pub fn bytes_per_task(row: &RowSummary, io_groups: &[&GroupSummary]) -> Option<f64> {
+    let n = row.params.tasks?;
+    let smallest = io_groups
+        .iter()
+        .flat_map(|g| &g.rows)
+        .filter(|r| r.approach == row.approach && r.max_rss_kib.is_some())
+        .min_by_key(|r| r.params.tasks)?;
+    let n0 = smallest.params.tasks?;
+    if n < 1000 || n <= n0 {
+        return None;
+    }
+    Some((row.max_rss_kib?.median - smallest.max_rss_kib?.median) * 1024.0 / (n - n0) as f64)
 }

@@ -8,7 +8,7 @@ use avt_harness::binaries::project_root;
 fn readme_quotes_the_committed_samples() {
     let root = project_root();
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    for name in ["run-all"] {
+    for name in ["run-all", "sweep"] {
         let sample = root.join("results/sample").join(name);
         let md = std::fs::read_to_string(sample.with_extension("md")).unwrap();
         let quoted = format!(

@@ -1,52 +1,11 @@
 //! `run-all` end to end: over stand-in binaries that fail in known ways, and over the real
 //! five crates with --quick.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-use avt_harness::Results;
+use std::process::Command;
 
-const HARNESS: &str = env!("CARGO_BIN_EXE_avt-harness");
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("avt-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn run_all(args: &[&str]) -> (Output, Results) {
-    let out_dir = temp_dir(&format!("out-{}", args.len()));
-    let out = Command::new(HARNESS)
-        .args(["run-all", "--out", out_dir.to_str().unwrap()])
-        .args(args)
-        .output()
-        .unwrap();
-    let json = std::fs::read_to_string(out_dir.join("run-all.json")).unwrap_or_else(|e| {
-        panic!(
-            "no results ({e}); stderr:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    for ext in ["md", "csv"] {
-        assert!(out_dir.join(format!("run-all.{ext}")).is_file());
-    }
-    let results = serde_json::from_str(&json).unwrap();
-    let _ = std::fs::remove_dir_all(&out_dir);
-    (out, results)
-}
-
-/// A stand-in for an example binary: `avt-harness fake [flags] -- <the example's args>`.
-fn stand_in(dir: &Path, binary: &str, flags: &str) {
-    let path = dir.join(binary);
-    std::fs::write(
-        &path,
-        format!("#!/bin/sh\nexec '{HARNESS}' fake {flags} -- \"$@\"\n"),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-}
+use common::{HARNESS, harness, stand_in, temp_dir};
 
 #[test]
 fn failing_rows_are_marked_and_the_others_still_run() {
@@ -56,20 +15,25 @@ fn failing_rows_are_marked_and_the_others_still_run() {
     stand_in(&bin_dir, "avt-async-std", "--wrong-checksum");
     stand_in(&bin_dir, "avt-smol", "--hold-ms 60000");
     stand_in(&bin_dir, "avt-rayon", "");
-    let (out, results) = run_all(&[
-        "--bin-dir",
-        bin_dir.to_str().unwrap(),
-        "--runs",
-        "2",
-        "--warmup",
-        "0",
-        "--timeout-s",
-        "1",
-        "--limit",
-        "1000",
-        "--jobs",
-        "4",
-    ]);
+    let (out, results, _) = harness(
+        "run-all",
+        "failing",
+        &[
+            "--bin-dir",
+            bin_dir.to_str().unwrap(),
+            "--runs",
+            "2",
+            "--warmup",
+            "0",
+            "--timeout-s",
+            "1",
+            "--limit",
+            "1000",
+            "--jobs",
+            "4",
+            "--no-python",
+        ],
+    );
     let _ = std::fs::remove_dir_all(&bin_dir);
     assert_eq!(
         out.status.code(),
@@ -117,16 +81,20 @@ fn failing_rows_are_marked_and_the_others_still_run() {
 #[test]
 fn quick_run_all_over_the_five_crates_verifies_every_row() {
     // The harness builds the example binaries beside itself (here: the dev profile).
-    let (out, results) = run_all(&["--quick"]);
+    let (out, results, _) = harness("run-all", "failing", &["--quick"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "run-all --quick failed:\n{stderr}");
     assert!(results.ok);
     let names = ["std-threads", "tokio", "async-std", "smol", "rayon"];
-    let [io, cpu] = &results.groups[..] else {
-        panic!("two groups: {:?}", results.groups)
+    let python = ["python-asyncio", "python-threading"];
+    let [io, cpu, cpu_python] = &results.groups[..] else {
+        panic!("three groups: {:?}", results.groups)
     };
-    for (group, baseline) in [(io, None), (cpu, Some("sequential"))] {
-        let expected: Vec<&str> = baseline.into_iter().chain(names).collect();
+    for (group, expected) in [
+        (io, names.iter().chain(&python).copied().collect::<Vec<_>>()),
+        (cpu, ["sequential"].iter().chain(&names).copied().collect()),
+        (cpu_python, vec!["python-sequential", "python-threading"]),
+    ] {
         let got: Vec<&str> = group.rows.iter().map(|r| r.approach.as_str()).collect();
         assert_eq!(got, expected);
         for row in &group.rows {
@@ -137,12 +105,24 @@ fn quick_run_all_over_the_five_crates_verifies_every_row() {
     }
     assert_eq!(cpu.expected.source, "π table");
     assert!(cpu.row("sequential").unwrap().speedup.is_some());
+    assert!(
+        cpu_python
+            .row("python-threading")
+            .unwrap()
+            .speedup
+            .is_some()
+    );
     assert!(io.row("tokio").unwrap().x_ideal.is_some_and(|x| x < 5.0));
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(
         table.contains("io: 20 fetches") && table.contains("cpu: primes"),
         "{table}"
     );
+    common::assert_svg(
+        &out_dir.join("run-all.svg"),
+        &[&names[..], &python[..]].concat(),
+    );
+    let _ = std::fs::remove_dir_all(out_dir);
 }
 
 #[test]

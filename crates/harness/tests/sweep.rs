@@ -1,0 +1,155 @@
+//! `sweep` end to end with tiny points: over the real crates, and over stand-ins that fail.
+
+mod common;
+
+use common::{assert_svg, harness, stand_in, temp_dir};
+
+const NAMES: [&str; 5] = ["std-threads", "tokio", "async-std", "smol", "rayon"];
+
+#[test]
+fn tiny_sweep_over_the_real_crates_and_python() {
+    let args = [
+        "--tasks",
+        "3,50",
+        "--cpu-threads",
+        "1,2",
+        "--delay-ms",
+        "100",
+        "--limit",
+        "100000",
+        "--jobs",
+        "16",
+        "--runs",
+        "1",
+        "--cap-s",
+        "1",
+    ];
+    let (out, results, dir) = harness("sweep", "sweep-real", &args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "sweep failed:\n{stderr}");
+    // io: two points; cpu: a Rust and a Python group per thread count.
+    let labels: Vec<&str> = results.groups.iter().map(|g| g.label.as_str()).collect();
+    assert_eq!(results.groups.len(), 6, "{labels:?}");
+    for group in &results.groups {
+        for row in &group.rows {
+            let skipped = row.skipped.is_some();
+            // rayon at 50 tasks on 2 threads would wait 25 × 100 ms = 2.5 s > the 1 s cap.
+            let expect_skip = row.approach == "rayon" && row.params.tasks == Some(50);
+            assert_eq!(
+                skipped, expect_skip,
+                "{} in {}: {:?}",
+                row.approach, group.label, row.skipped
+            );
+            if expect_skip {
+                assert!(
+                    row.skipped
+                        .as_deref()
+                        .unwrap_or("")
+                        .contains("would take ~"),
+                    "{row:?}"
+                );
+                continue;
+            }
+            assert_eq!(
+                (&row.failure, row.runs),
+                (&None, 1),
+                "{} in {}",
+                row.approach,
+                group.label
+            );
+            assert_eq!(
+                row.checksum, group.expected.checksum,
+                "{} in {}",
+                row.approach, group.label
+            );
+        }
+    }
+    let python_cpu = results
+        .groups
+        .iter()
+        .find(|g| g.label.starts_with("cpu, Python"))
+        .unwrap();
+    assert_eq!(
+        python_cpu.rows[1].params.limit,
+        Some(10_000),
+        "Python counts to a tenth"
+    );
+    assert!(python_cpu.rows[1].speedup.is_some());
+
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("skipped [1]") && table.contains("would take ~"),
+        "{table}"
+    );
+    assert_svg(
+        &dir.join("sweep-io-wall.svg"),
+        &[&NAMES[..], &["python-asyncio", "python-threading"]].concat(),
+    );
+    assert_svg(&dir.join("sweep-io-memory.svg"), &NAMES);
+    assert_svg(
+        &dir.join("sweep-cpu-speedup.svg"),
+        &[&NAMES[..], &["python-threading", "ideal"]].concat(),
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_failing_approach_leaves_a_gap_and_a_reason() {
+    let bins = temp_dir("sweep-bins");
+    for (binary, flags) in [
+        ("avt-std", "--exit 3"),
+        ("avt-tokio", ""),
+        ("avt-async-std", ""),
+        ("avt-smol", ""),
+        ("avt-rayon", ""),
+    ] {
+        stand_in(&bins, binary, flags);
+    }
+    let args = [
+        "--bin-dir",
+        bins.to_str().unwrap(),
+        "--tasks",
+        "3,50",
+        "--cpu-threads",
+        "1,2",
+        "--delay-ms",
+        "100",
+        "--limit",
+        "1000",
+        "--jobs",
+        "4",
+        "--runs",
+        "1",
+        "--no-python",
+    ];
+    let (out, results, dir) = harness("sweep", "sweep-fail", &args);
+    let _ = std::fs::remove_dir_all(&bins);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a failed point makes the sweep exit 1"
+    );
+    for group in &results.groups {
+        let std = group.row("std-threads").unwrap();
+        assert!(
+            std.failure
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("exit code 3"),
+            "{std:?}"
+        );
+        assert!(std.wall_ms.is_none());
+        // The cpu baseline runs the same avt-std binary with --sequential: it fails too.
+        assert!(group.row("tokio").unwrap().failure.is_none());
+    }
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("failed [1]") && table.contains("exit code 3"),
+        "{table}"
+    );
+    // The charts are still drawn, with std-threads as a gap (no points, so no legend entry).
+    assert_svg(&dir.join("sweep-io-wall.svg"), &["tokio", "smol"]);
+    let wall = std::fs::read_to_string(dir.join("sweep-io-wall.svg")).unwrap();
+    assert!(!wall.contains("std-threads"), "a failed series has no line");
+    let _ = std::fs::remove_dir_all(dir);
+}
