@@ -81,7 +81,7 @@ fn failing_rows_are_marked_and_the_others_still_run() {
 #[test]
 fn quick_run_all_over_the_five_crates_verifies_every_row() {
     // The harness builds the example binaries beside itself (here: the dev profile).
-    let (out, results, _) = harness("run-all", "failing", &["--quick"]);
+    let (out, results, out_dir) = harness("run-all", "quick", &["--quick"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "run-all --quick failed:\n{stderr}");
     assert!(results.ok);
