@@ -12,13 +12,17 @@
 //! just run async-std cpu           # cargo run --release -p avt-async-std -- cpu
 //! ```
 
+use std::io;
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Result;
+use async_std::io::{ReadExt, WriteExt};
+use async_std::net::TcpStream;
 use async_std::task;
-use avt_common::{Approach, Cpu, Io, Jobs, Outcome, url};
+use avt_common::{Approach, Cpu, Io, Jobs, Outcome, Source, all_fetched, http, limits, url};
 
 /// The article's `fetch_data`: one simulated fetch, yielding its thread while it waits.
 async fn fetch(id: usize, delay: Duration, log: bool) -> usize {
@@ -32,18 +36,46 @@ async fn fetch(id: usize, delay: Duration, log: bool) -> usize {
     id
 }
 
-/// Fetches ids `0..tasks` concurrently, one task per fetch; returns the ids fetched.
-async fn fetch_all(tasks: usize, delay: Duration, log: bool) -> Vec<usize> {
+/// The same fetch over a real socket: an HTTP GET to the delay server, which answers after
+/// `delay`, on async-std's own `TcpStream`. Fails if it takes longer than `limit`.
+async fn fetch_tcp(
+    id: usize,
+    server: SocketAddr,
+    delay: Duration,
+    limit: Duration,
+    log: bool,
+) -> io::Result<usize> {
+    if log {
+        println!("Fetching data from {}", http::url(server, id));
+    }
+    let get = async {
+        let mut stream = TcpStream::connect(server).await?;
+        stream.write_all(http::request(server, id, delay).as_bytes()).await?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await?;
+        http::check_response(&response, id)
+    };
+    let id = async_std::io::timeout(limit, get).await?;
+    if log {
+        println!("Data fetched from {}", http::url(server, id));
+    }
+    Ok(id)
+}
+
+/// Runs `fetch(id)` for ids `0..tasks` concurrently, one task each; returns their results.
+async fn fetch_all<F>(tasks: usize, fetch: impl Fn(usize) -> F) -> Vec<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
     // One task per fetch: spawned tasks all wait at once on the global executor's threads
     // (a plain `.await` in a loop would fetch one after another).
-    let handles: Vec<_> = (0..tasks)
-        .map(|id| task::spawn(fetch(id, delay, log)))
-        .collect();
-    let mut ids = Vec::with_capacity(tasks);
+    let handles: Vec<_> = (0..tasks).map(|id| task::spawn(fetch(id))).collect();
+    let mut results = Vec::with_capacity(tasks);
     for handle in handles {
-        ids.push(handle.await);
+        results.push(handle.await);
     }
-    ids
+    results
 }
 
 /// Counts the primes in every job on `threads` blocking threads sharing one job queue.
@@ -76,21 +108,24 @@ fn set_executor_threads(threads: usize) {
 
 fn io(args: &Io) -> Result<Outcome<Vec<usize>>> {
     set_executor_threads(args.threads);
-    let ids = task::block_on(fetch_all(args.tasks, args.delay, args.log));
-    Ok(Outcome {
-        value: ids,
-        worker_threads: args.threads,
-    })
+    let (tasks, delay, log) = (args.tasks, args.delay, args.log);
+    let ids = match args.source {
+        Source::Sleep => task::block_on(fetch_all(tasks, |id| fetch(id, delay, log))),
+        Source::Tcp { server, timeout } => {
+            limits::ensure_open_files(tasks)?; // every fetch holds a socket at once
+            all_fetched(task::block_on(fetch_all(tasks, |id| {
+                fetch_tcp(id, server, delay, timeout, log)
+            })))?
+        }
+    };
+    Ok(Outcome { value: ids, worker_threads: args.threads })
 }
 
 fn cpu(args: &Cpu) -> Result<Outcome<u64>> {
     set_executor_threads(args.threads);
     let jobs = Arc::new(Jobs::new(args.limit, args.jobs));
     let count = task::block_on(count_primes(jobs, args.threads));
-    Ok(Outcome {
-        value: count,
-        worker_threads: args.threads,
-    })
+    Ok(Outcome { value: count, worker_threads: args.threads })
 }
 
 fn main() -> ExitCode {

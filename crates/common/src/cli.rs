@@ -1,11 +1,12 @@
 //! The command line every example crate shares: `io` and `cpu`, their flags, and their checks.
 
+use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::error::ErrorKind;
-use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::workload::{DELAY, JOBS, LIMIT};
 
@@ -57,8 +58,24 @@ struct IoArgs {
     /// Print every fetch's start and end (on by default for 10 fetches or fewer)
     #[arg(long)]
     verbose: bool,
+    /// Where each fetch waits: a timer (the article's sleep), or a request to the delay server
+    #[arg(long, value_enum, default_value_t = SourceArg::Sleep)]
+    source: SourceArg,
+    /// The delay server's address, with --source tcp (start one with avt-delay-server)
+    #[arg(long, value_name = "ADDR")]
+    server: Option<SocketAddr>,
+    /// With --source tcp: fail a request that takes longer, in ms [default: D + 10000]
+    #[arg(long, value_name = "MS",
+          value_parser = clap::value_parser!(u64).range(1..=2 * MAX_DELAY_MS))]
+    timeout_ms: Option<u64>,
     #[command(flatten)]
     shared: Shared,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq)]
+enum SourceArg {
+    Sleep,
+    Tcp,
 }
 
 #[derive(Args, Debug)]
@@ -78,6 +95,16 @@ struct CpuArgs {
     shared: Shared,
 }
 
+/// Where an io fetch's wait comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Source {
+    /// A timer: the article's `asyncio.sleep`.
+    Sleep,
+    /// A real HTTP request to the delay server at `server`, which answers after the delay;
+    /// a request that takes longer than `timeout` fails.
+    Tcp { server: SocketAddr, timeout: Duration },
+}
+
 /// The io example's parameters, checked.
 #[derive(Debug, Clone)]
 pub struct Io {
@@ -89,6 +116,8 @@ pub struct Io {
     pub threads: usize,
     /// Print a line when each fetch starts and ends.
     pub log: bool,
+    /// A sleep, or requests to the delay server.
+    pub source: Source,
 }
 
 /// The cpu example's parameters, checked.
@@ -122,9 +151,7 @@ pub(crate) fn parse(about: &'static str, has_sequential: bool) -> Result<Parsed,
     let bin = std::env::args_os()
         .next()
         .and_then(|arg0| {
-            std::path::Path::new(&arg0)
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
+            std::path::Path::new(&arg0).file_name().map(|f| f.to_string_lossy().into_owned())
         })
         .unwrap_or_else(|| "example".into());
     let mut cmd = Cli::command().bin_name(bin).about(about);
@@ -136,9 +163,7 @@ pub(crate) fn parse(about: &'static str, has_sequential: bool) -> Result<Parsed,
     let fail = |cmd: &mut clap::Command, message: String| {
         usage_exit(cmd.error(ErrorKind::ValueValidation, message))
     };
-    let matches = cmd
-        .try_get_matches_from_mut(std::env::args_os())
-        .map_err(usage_exit)?;
+    let matches = cmd.try_get_matches_from_mut(std::env::args_os()).map_err(usage_exit)?;
     let cli = Cli::from_arg_matches(&matches).map_err(usage_exit)?;
     let threads = |shared: &Shared| match shared.threads {
         Some(t) => t as usize,
@@ -146,7 +171,22 @@ pub(crate) fn parse(about: &'static str, has_sequential: bool) -> Result<Parsed,
     };
     let (command, json) = match cli.example {
         Example::Io(a) => {
+            let source = match (a.source, a.server) {
+                (SourceArg::Sleep, None) => Source::Sleep,
+                (SourceArg::Tcp, Some(server)) => {
+                    let ms = a.timeout_ms.unwrap_or(a.delay_ms + 10_000);
+                    Source::Tcp { server, timeout: Duration::from_millis(ms) }
+                }
+                (SourceArg::Tcp, None) => {
+                    let msg = "--source tcp needs --server ADDR (start one with avt-delay-server)";
+                    return Err(fail(&mut cmd, msg.into()));
+                }
+                (SourceArg::Sleep, Some(_)) => {
+                    return Err(fail(&mut cmd, "--server goes with --source tcp".into()));
+                }
+            };
             let io = Io {
+                source,
                 tasks: a.tasks as usize,
                 delay: Duration::from_millis(a.delay_ms),
                 threads: threads(&a.shared),
@@ -170,16 +210,8 @@ pub(crate) fn parse(about: &'static str, has_sequential: bool) -> Result<Parsed,
                     .to_string();
                 return Err(fail(&mut cmd, msg));
             }
-            let cpu = Cpu {
-                limit: a.limit,
-                jobs: a.jobs as usize,
-                threads: threads(&a.shared),
-            };
-            let command = if a.sequential {
-                Command::Sequential(cpu)
-            } else {
-                Command::Cpu(cpu)
-            };
+            let cpu = Cpu { limit: a.limit, jobs: a.jobs as usize, threads: threads(&a.shared) };
+            let command = if a.sequential { Command::Sequential(cpu) } else { Command::Cpu(cpu) };
             (command, a.shared.json)
         }
     };
@@ -189,10 +221,7 @@ pub(crate) fn parse(about: &'static str, has_sequential: bool) -> Result<Parsed,
 /// Prints a clap error as one line (help and version as they are) and returns the exit code:
 /// 2 for usage errors.
 pub fn usage_exit(error: clap::Error) -> ExitCode {
-    if matches!(
-        error.kind(),
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
-    ) {
+    if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
         let _ = error.print();
         return ExitCode::SUCCESS;
     }

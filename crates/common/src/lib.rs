@@ -6,16 +6,19 @@
 //! checks the result and prints the report.
 
 mod cli;
+pub mod http;
 pub mod limits;
 mod report;
 pub mod workload;
 
+use std::collections::BTreeMap;
+use std::io;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Result, bail};
 
-pub use cli::{Cpu, Io, MAX_DELAY_MS, MAX_LIMIT, MAX_TASKS, MAX_THREADS, usage_exit};
+pub use cli::{Cpu, Io, MAX_DELAY_MS, MAX_LIMIT, MAX_TASKS, MAX_THREADS, Source, usage_exit};
 pub use report::{Params, Report};
 pub use workload::{
     DELAY, JOBS, Jobs, KNOWN_PI, LIMIT, URLS, check_fetched, count_primes_in, cpu_checksum,
@@ -78,6 +81,7 @@ fn run(approach: &Approach, command: cli::Command) -> Result<Report> {
                     threads: io.threads,
                     tasks: Some(io.tasks),
                     delay_ms: Some(io.delay.as_millis() as u64),
+                    source: matches!(io.source, Source::Tcp { .. }).then(|| "tcp".into()),
                     ..Params::default()
                 },
                 result: out.value.len() as u64,
@@ -92,29 +96,49 @@ fn run(approach: &Approach, command: cli::Command) -> Result<Report> {
             cpu_report(approach.name, &cpu, out, ms_since(start))?
         }
         cli::Command::Sequential(cpu) => {
-            let sequential = approach
-                .sequential
-                .expect("parse offers --sequential only if set");
+            let sequential = approach.sequential.expect("parse offers --sequential only if set");
             let cpu = Cpu { threads: 1, ..cpu };
-            let out = Outcome {
-                value: sequential(&cpu),
-                worker_threads: 1,
-            };
+            let out = Outcome { value: sequential(&cpu), worker_threads: 1 };
             cpu_report("sequential", &cpu, out, ms_since(start))?
         }
     };
     Ok(report)
 }
 
+/// The ids of a tcp run's fetches, or, if any failed, an error that counts the failures by
+/// kind, says how many succeeded, and quotes the first.
+pub fn all_fetched(results: Vec<io::Result<usize>>) -> Result<Vec<usize>> {
+    let tasks = results.len();
+    let mut ids = Vec::with_capacity(tasks);
+    let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut first = None;
+    for result in results {
+        match result {
+            Ok(id) => ids.push(id),
+            Err(e) => {
+                *kinds.entry(http::failure_kind(&e)).or_default() += 1;
+                first.get_or_insert(e);
+            }
+        }
+    }
+    match first {
+        None => Ok(ids),
+        Some(first) => {
+            let counts: Vec<String> = kinds.iter().map(|(k, n)| format!("{k}: {n}")).collect();
+            bail!(
+                "{} of {tasks} fetches failed ({}); {} succeeded; first error: {first}",
+                tasks - ids.len(),
+                counts.join(", "),
+                ids.len()
+            )
+        }
+    }
+}
+
 fn cpu_report(name: &str, cpu: &Cpu, out: Outcome<u64>, elapsed_ms: f64) -> Result<Report> {
     let verified = match known_pi(cpu.limit) {
         Some(pi) if pi != out.value => {
-            bail!(
-                "counted {} primes in [0, {}], but π({}) = {pi}",
-                out.value,
-                cpu.limit,
-                cpu.limit
-            )
+            bail!("counted {} primes in [0, {}], but π({}) = {pi}", out.value, cpu.limit, cpu.limit)
         }
         Some(_) => true,
         None => false,

@@ -14,11 +14,7 @@ const SPARE_MAPS: usize = 512;
 /// Spawning must stop short of this: at the limit a new thread cannot map its signal stack,
 /// and std aborts the whole process instead of returning an error from `spawn`.
 pub fn threads_before_map_limit() -> Option<usize> {
-    let max: usize = fs::read_to_string("/proc/sys/vm/max_map_count")
-        .ok()?
-        .trim()
-        .parse()
-        .ok()?;
+    let max: usize = fs::read_to_string("/proc/sys/vm/max_map_count").ok()?.trim().parse().ok()?;
     let used = fs::read_to_string("/proc/self/maps").ok()?.lines().count();
     Some(max.saturating_sub(used + SPARE_MAPS) / MAPS_PER_THREAD)
 }
@@ -54,22 +50,14 @@ pub fn thread_limits() -> String {
         .iter()
         .filter_map(|(name, value)| {
             let value = (*value)?;
-            let mark = if Some(value) == lowest {
-                " (lowest)"
-            } else {
-                ""
-            };
+            let mark = if Some(value) == lowest { " (lowest)" } else { "" };
             Some(format!("{name} = {value}{mark}"))
         })
         .collect();
     if let Some(bytes) = rlimit("Max address space") {
         described.push(format!("ulimit -v (RLIMIT_AS) = {} MiB", bytes >> 20));
     }
-    if described.is_empty() {
-        "unknown on this OS".into()
-    } else {
-        described.join(", ")
-    }
+    if described.is_empty() { "unknown on this OS".into() } else { described.join(", ") }
 }
 
 /// The soft value of one row of /proc/self/limits, or None if unlimited or unknown.
@@ -77,4 +65,49 @@ fn rlimit(row: &str) -> Option<u64> {
     let limits = fs::read_to_string("/proc/self/limits").ok()?;
     let line = limits.lines().find(|l| l.starts_with(row))?;
     line[row.len()..].split_whitespace().next()?.parse().ok()
+}
+
+/// The open-file limit (RLIMIT_NOFILE) as (soft, hard).
+#[allow(unsafe_code)]
+pub fn open_files() -> std::io::Result<(u64, u64)> {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit writes only into the struct we pass it.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok((limit.rlim_cur, limit.rlim_max))
+}
+
+/// Raises the soft open-file limit to the hard one; returns (before, after).
+#[allow(unsafe_code)]
+pub fn raise_open_files() -> std::io::Result<(u64, u64)> {
+    let (soft, hard) = open_files()?;
+    if soft < hard {
+        let limit = libc::rlimit { rlim_cur: hard, rlim_max: hard };
+        // SAFETY: setrlimit only reads the struct we pass it.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok((soft, soft.max(hard)))
+}
+
+/// Makes room for `connections` sockets open at once: raises the soft RLIMIT_NOFILE to the
+/// hard limit when the soft one is too low, and fails naming the limit when even the hard
+/// one is.
+pub fn ensure_open_files(connections: usize) -> anyhow::Result<()> {
+    // Beyond the sockets: stdin/out/err, the runtime's own descriptors, loaded libraries.
+    let needed = connections as u64 + 64;
+    let (soft, hard) = open_files()?;
+    if soft >= needed {
+        return Ok(());
+    }
+    if hard < needed {
+        anyhow::bail!(
+            "{connections} connections at once need about {needed} open files, but the open-file \
+             limit is {hard} even raised to its hard limit (RLIMIT_NOFILE; see ulimit -Hn)"
+        );
+    }
+    raise_open_files()?;
+    Ok(())
 }

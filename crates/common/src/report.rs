@@ -43,6 +43,9 @@ pub struct Params {
     /// cpu: number of jobs.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub jobs: Option<usize>,
+    /// io: `tcp` when the fetches were real requests to the delay server (absent: a sleep).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub source: Option<String>,
 }
 
 impl Report {
@@ -58,8 +61,9 @@ impl Report {
         let (ms, threads) = (self.elapsed_ms, self.worker_threads);
         match (p.tasks, p.delay_ms, p.limit, p.jobs) {
             (Some(tasks), Some(delay), ..) => {
+                let how = if p.source.is_some() { "over tcp, " } else { "" };
                 format!(
-                    "{head}: fetched {} URLs ({delay} ms wait each) in {ms:.1} ms \
+                    "{head}: fetched {} URLs ({how}{delay} ms wait each) in {ms:.1} ms \
                      on {threads} threads; ideal {delay} ms, one after another {} ms; \
                      every id once [checksum {}]",
                     self.result,

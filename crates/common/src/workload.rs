@@ -6,11 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// The article's three URLs. Fetches beyond the third get numbered URLs.
-pub const URLS: [&str; 3] = [
-    "http://example.com",
-    "http://example.org",
-    "http://example.net",
-];
+pub const URLS: [&str; 3] = ["http://example.com", "http://example.org", "http://example.net"];
 
 /// The article's simulated I/O wait: `await asyncio.sleep(2)`.
 pub const DELAY: Duration = Duration::from_secs(2);
@@ -41,10 +37,9 @@ pub fn check_fetched(ids: &[usize], tasks: usize) -> Result<u64, String> {
         }
     }
     match seen.iter().position(|&s| !s) {
-        Some(missing) => Err(format!(
-            "id {missing} was never fetched ({} of {tasks} were)",
-            ids.len()
-        )),
+        Some(missing) => {
+            Err(format!("id {missing} was never fetched ({} of {tasks} were)", ids.len()))
+        }
         None => Ok(io_checksum(tasks)),
     }
 }
@@ -116,10 +111,7 @@ pub const KNOWN_PI: [(u64, u64); 11] = [
 
 /// π(limit) when it is in [`KNOWN_PI`].
 pub fn known_pi(limit: u64) -> Option<u64> {
-    KNOWN_PI
-        .iter()
-        .find(|&&(x, _)| x == limit)
-        .map(|&(_, pi)| pi)
+    KNOWN_PI.iter().find(|&&(x, _)| x == limit).map(|&(_, pi)| pi)
 }
 
 /// The cpu example's jobs, handed out one at a time to whichever worker asks next.
@@ -135,10 +127,7 @@ pub struct Jobs {
 impl Jobs {
     /// The jobs of [0, limit] split `jobs` ways.
     pub fn new(limit: u64, jobs: usize) -> Self {
-        Self {
-            ranges: split(limit, jobs),
-            next: AtomicUsize::new(0),
-        }
+        Self { ranges: split(limit, jobs), next: AtomicUsize::new(0) }
     }
 
     /// Every job's range, in order.
@@ -149,16 +138,12 @@ impl Jobs {
     /// The next job nobody has taken yet: an atomic counter, so each job goes to exactly one
     /// worker.
     pub fn take(&self) -> Option<Range<u64>> {
-        self.ranges
-            .get(self.next.fetch_add(1, Ordering::Relaxed))
-            .cloned()
+        self.ranges.get(self.next.fetch_add(1, Ordering::Relaxed)).cloned()
     }
 
     /// One worker's loop: take jobs until none are left, and count the primes in them.
     pub fn work(&self) -> u64 {
-        std::iter::from_fn(|| self.take())
-            .map(count_primes_in)
-            .sum()
+        std::iter::from_fn(|| self.take()).map(count_primes_in).sum()
     }
 }
 
@@ -198,10 +183,7 @@ mod tests {
                 let widths: Vec<u64> = ranges.iter().map(|r| r.end - r.start).collect();
                 let (min, max) = (widths.iter().min(), widths.iter().max());
                 assert!(min >= Some(&1), "empty range in {ranges:?}");
-                assert!(
-                    max.zip(min).is_some_and(|(a, b)| a - b <= 1),
-                    "unequal {widths:?}"
-                );
+                assert!(max.zip(min).is_some_and(|(a, b)| a - b <= 1), "unequal {widths:?}");
             }
         }
     }
@@ -227,16 +209,8 @@ mod tests {
     fn fetched_ids_are_checked() {
         assert_eq!(check_fetched(&[2, 0, 1], 3), Ok(io_checksum(3)));
         assert!(check_fetched(&[0, 1, 1], 3).unwrap_err().contains("twice"));
-        assert!(
-            check_fetched(&[0, 1], 3)
-                .unwrap_err()
-                .contains("never fetched")
-        );
-        assert!(
-            check_fetched(&[0, 1, 3], 3)
-                .unwrap_err()
-                .contains("outside")
-        );
+        assert!(check_fetched(&[0, 1], 3).unwrap_err().contains("never fetched"));
+        assert!(check_fetched(&[0, 1, 3], 3).unwrap_err().contains("outside"));
         assert_ne!(io_checksum(3), io_checksum(4));
         assert_ne!(cpu_checksum(100, 25), cpu_checksum(100, 24));
     }

@@ -33,10 +33,7 @@ pub fn bin_dir(given: Option<PathBuf>) -> Result<PathBuf> {
 /// --release`): the example binaries are built beside it.
 pub fn own_dir() -> Result<PathBuf> {
     let exe = std::env::current_exe().context("cannot find the harness's own binary")?;
-    Ok(exe
-        .parent()
-        .context("the harness binary has no folder")?
-        .to_path_buf())
+    Ok(exe.parent().context("the harness binary has no folder")?.to_path_buf())
 }
 
 /// The cargo profile a `target/<dir>` folder holds.
@@ -51,21 +48,12 @@ pub fn profile_of(bin_dir: &Path) -> String {
 /// Builds every example binary into `bin_dir` (= `<target>/<profile>`) with cargo.
 pub fn build(bin_dir: &Path) -> Result<()> {
     let profile = profile_of(bin_dir);
-    let target = bin_dir
-        .parent()
-        .context("the binaries' folder has no parent")?;
+    let target = bin_dir.parent().context("the binaries' folder has no parent")?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     eprintln!("building the example binaries ({profile} profile)…");
     let status = Command::new(&cargo)
         .current_dir(project_root())
-        .args([
-            "build",
-            "--quiet",
-            "--bins",
-            "--workspace",
-            "--exclude",
-            "avt-harness",
-        ])
+        .args(["build", "--quiet", "--bins", "--workspace", "--exclude", "avt-harness"])
         .args(["--profile", &profile, "--target-dir"])
         .arg(target)
         .status()

@@ -33,6 +33,11 @@ fn machine(r: &Results) -> String {
     format!("{}, {} CPUs, {}", e.cpu_model, e.logical_cpus, e.date)
 }
 
+/// " over tcp" when the io rows made real requests.
+fn over(r: &Results) -> &'static str {
+    if r.settings.source == crate::server::Source::Tcp { " over tcp" } else { "" }
+}
+
 /// Every contender's rows across `groups`, in first-seen order.
 fn series<'a>(groups: &[&'a GroupSummary]) -> Vec<(String, Vec<&'a RowSummary>)> {
     let mut out: Vec<(String, Vec<&RowSummary>)> = Vec::new();
@@ -99,24 +104,16 @@ fn canvas(path: &Path) -> Result<DrawingArea<SVGBackend<'_>, Shift>> {
 
 /// The sweep's charts: io wall time and peak memory against tasks, cpu speedup against
 /// threads. Returns the files written.
-pub fn write_sweep(r: &Results, out: &Path) -> Result<Vec<PathBuf>> {
-    let io: Vec<&GroupSummary> = r
-        .groups
-        .iter()
-        .filter(|g| g.example == Example::Io)
-        .collect();
-    let cpu: Vec<&GroupSummary> = r
-        .groups
-        .iter()
-        .filter(|g| g.example == Example::Cpu)
-        .collect();
+pub fn write_sweep(r: &Results, out: &Path, name: &str) -> Result<Vec<PathBuf>> {
+    let io: Vec<&GroupSummary> = r.groups.iter().filter(|g| g.example == Example::Io).collect();
+    let cpu: Vec<&GroupSummary> = r.groups.iter().filter(|g| g.example == Example::Cpu).collect();
     let mut written = Vec::new();
     if !io.is_empty() {
-        written.push(io_wall(r, &io, &out.join("sweep-io-wall.svg"))?);
-        written.push(io_memory(r, &io, &out.join("sweep-io-memory.svg"))?);
+        written.push(io_wall(r, &io, &out.join(format!("{name}-io-wall.svg")))?);
+        written.push(io_memory(r, &io, &out.join(format!("{name}-io-memory.svg")))?);
     }
     if !cpu.is_empty() {
-        written.push(cpu_speedup(r, &cpu, &out.join("sweep-cpu-speedup.svg"))?);
+        written.push(cpu_speedup(r, &cpu, &out.join(format!("{name}-cpu-speedup.svg")))?);
     }
     Ok(written)
 }
@@ -133,18 +130,14 @@ fn io_wall(r: &Results, io: &[&GroupSummary], path: &Path) -> Result<PathBuf> {
         .map(|w| w.median / 1e3)
         .fold(1.0, f64::max)
         * 1.1;
-    let xmax = io
-        .iter()
-        .flat_map(|g| &g.rows)
-        .map(tasks_of)
-        .fold(10.0, f64::max)
-        * 2.0;
+    let xmax = io.iter().flat_map(|g| &g.rows).map(tasks_of).fold(10.0, f64::max) * 2.0;
     let delay = io[0].rows[0].params.delay_ms.unwrap_or(0);
     let root = canvas(path)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(
             format!(
-                "io: wall time vs tasks in flight ({delay} ms wait each) — {}",
+                "io{}: wall time vs tasks in flight ({delay} ms wait each) — {}",
+                over(r),
                 machine(r)
             ),
             ("sans-serif", 18),
@@ -163,18 +156,13 @@ fn io_wall(r: &Results, io: &[&GroupSummary], path: &Path) -> Result<PathBuf> {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let ideal = delay as f64 / 1e3;
     chart
-        .draw_series(LineSeries::new(
-            [(1.0, ideal), (xmax, ideal)],
-            BLACK.mix(0.5),
-        ))
+        .draw_series(LineSeries::new([(1.0, ideal), (xmax, ideal)], BLACK.mix(0.5)))
         .map_err(|e| anyhow::anyhow!("{e}"))?
         .label("ideal: one wait")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.mix(0.5)));
     for (name, rows) in &all {
-        let points: Vec<Option<(f64, f64)>> = rows
-            .iter()
-            .map(|row| row.wall_ms.map(|w| (tasks_of(row), w.median / 1e3)))
-            .collect();
+        let points: Vec<Option<(f64, f64)>> =
+            rows.iter().map(|row| row.wall_ms.map(|w| (tasks_of(row), w.median / 1e3))).collect();
         draw_line(&mut chart, name, name.clone(), &points)?;
     }
     finish(&mut chart, SeriesLabelPosition::UpperLeft)?;
@@ -185,21 +173,14 @@ fn io_wall(r: &Results, io: &[&GroupSummary], path: &Path) -> Result<PathBuf> {
 fn io_memory(r: &Results, io: &[&GroupSummary], path: &Path) -> Result<PathBuf> {
     let all = series(io);
     let mib = |row: &RowSummary| row.max_rss_kib.map(|m| m.median / 1024.0);
-    let ymax = all
-        .iter()
-        .flat_map(|(_, rows)| rows.iter().filter_map(|r| mib(r)))
-        .fold(10.0, f64::max)
-        * 3.0;
-    let xmax = io
-        .iter()
-        .flat_map(|g| &g.rows)
-        .map(tasks_of)
-        .fold(10.0, f64::max)
-        * 2.0;
+    let ymax =
+        all.iter().flat_map(|(_, rows)| rows.iter().filter_map(|r| mib(r))).fold(10.0, f64::max)
+            * 3.0;
+    let xmax = io.iter().flat_map(|g| &g.rows).map(tasks_of).fold(10.0, f64::max) * 2.0;
     let root = canvas(path)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(
-            format!("io: peak memory vs tasks in flight — {}", machine(r)),
+            format!("io{}: peak memory vs tasks in flight — {}", over(r), machine(r)),
             ("sans-serif", 18),
         )
         .margin(20)
@@ -216,10 +197,8 @@ fn io_memory(r: &Results, io: &[&GroupSummary], path: &Path) -> Result<PathBuf> 
         .draw()
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     for (name, rows) in &all {
-        let points: Vec<Option<(f64, f64)>> = rows
-            .iter()
-            .map(|row| mib(row).map(|m| (tasks_of(row), m)))
-            .collect();
+        let points: Vec<Option<(f64, f64)>> =
+            rows.iter().map(|row| mib(row).map(|m| (tasks_of(row), m))).collect();
         // The legend gives bytes per task (above the smallest point) at the largest point.
         let per_task = rows
             .iter()
@@ -242,11 +221,7 @@ fn cpu_speedup(r: &Results, cpu: &[&GroupSummary], path: &Path) -> Result<PathBu
         .filter(|(name, _)| name != SEQUENTIAL && name != PYTHON_SEQUENTIAL)
         .collect();
     let threads = |row: &RowSummary| row.params.threads as f64;
-    let xmax = cpu
-        .iter()
-        .flat_map(|g| &g.rows)
-        .map(threads)
-        .fold(2.0, f64::max);
+    let xmax = cpu.iter().flat_map(|g| &g.rows).map(threads).fold(2.0, f64::max);
     let cores = r.environment.logical_cpus as f64;
     let ymax = all
         .iter()
@@ -272,21 +247,15 @@ fn cpu_speedup(r: &Results, cpu: &[&GroupSummary], path: &Path) -> Result<PathBu
         .y_desc("speedup (median wall of sequential ÷ median wall)")
         .draw()
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let ideal = [
-        (1.0, 1.0),
-        (cores.min(xmax), cores.min(xmax)),
-        (xmax, cores.min(xmax)),
-    ];
+    let ideal = [(1.0, 1.0), (cores.min(xmax), cores.min(xmax)), (xmax, cores.min(xmax))];
     chart
         .draw_series(LineSeries::new(ideal, BLACK.mix(0.5)))
         .map_err(|e| anyhow::anyhow!("{e}"))?
         .label(format!("ideal: one thread per core, {cores} cores"))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.mix(0.5)));
     for (name, rows) in &all {
-        let points: Vec<Option<(f64, f64)>> = rows
-            .iter()
-            .map(|row| row.speedup.map(|s| (threads(row), s)))
-            .collect();
+        let points: Vec<Option<(f64, f64)>> =
+            rows.iter().map(|row| row.speedup.map(|s| (threads(row), s))).collect();
         let label = match rows.first().and_then(|row| row.params.limit) {
             Some(limit) if name.starts_with("python") => {
                 format!("{name} (limit {limit}, vs {PYTHON_SEQUENTIAL})")
@@ -296,28 +265,21 @@ fn cpu_speedup(r: &Results, cpu: &[&GroupSummary], path: &Path) -> Result<PathBu
         draw_line(&mut chart, name, label, &points)?;
     }
     finish(&mut chart, SeriesLabelPosition::UpperLeft)?;
-    root.present()
-        .context("cannot write the cpu speedup chart")?;
+    root.present().context("cannot write the cpu speedup chart")?;
     Ok(path.to_path_buf())
 }
 
 /// run-all's bar chart: io wall ÷ ideal and cpu speedup, one bar per contender.
-pub fn write_run_all(r: &Results, out: &Path) -> Result<Vec<PathBuf>> {
-    let path = out.join("run-all.svg");
+pub fn write_run_all(r: &Results, out: &Path, name: &str) -> Result<Vec<PathBuf>> {
+    let path = out.join(format!("{name}.svg"));
     let root = canvas(&path)?;
-    let title = format!("run-all — {}", machine(r));
-    let root = root
-        .titled(&title, ("sans-serif", 18))
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let title = format!("{name} — {}", machine(r));
+    let root = root.titled(&title, ("sans-serif", 18)).map_err(|e| anyhow::anyhow!("{e}"))?;
     let io: Vec<(String, f64)> = bars(r, Example::Io, |row| row.x_ideal);
     let cpu: Vec<(String, f64)> = bars(r, Example::Cpu, |row| row.speedup);
     let (left, right) = root.split_horizontally(SIZE.0 / 2);
     bar_panel(&left, "io: wall time ÷ ideal (lower is better)", &io)?;
-    bar_panel(
-        &right,
-        "cpu: speedup over sequential (higher is better)",
-        &cpu,
-    )?;
+    bar_panel(&right, "cpu: speedup over sequential (higher is better)", &cpu)?;
     root.present().context("cannot write the run-all chart")?;
     Ok(vec![path.clone()])
 }
@@ -378,11 +340,7 @@ fn bar_panel(
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     chart
         .draw_series(data.iter().enumerate().map(|(i, (_, v))| {
-            Text::new(
-                format!("{v:.2}×"),
-                (*v, SegmentValue::CenterOf(i)),
-                ("sans-serif", 13),
-            )
+            Text::new(format!("{v:.2}×"), (*v, SegmentValue::CenterOf(i)), ("sans-serif", 13))
         }))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(())

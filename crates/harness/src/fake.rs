@@ -37,10 +37,7 @@ pub struct FakeArgs {
 
 pub fn fake(args: FakeArgs) -> Result<ExitCode> {
     if let Some(path) = &args.grandchild_pid_file {
-        let child = std::process::Command::new("sleep")
-            .arg("60")
-            .spawn()
-            .context("sleep")?;
+        let child = std::process::Command::new("sleep").arg("60").spawn().context("sleep")?;
         std::fs::write(path, child.id().to_string())?;
     }
     let memory: Vec<u8> = vec![1; args.alloc_mib << 20];
@@ -48,9 +45,7 @@ pub fn fake(args: FakeArgs) -> Result<ExitCode> {
         .map(|_| thread::spawn(move || thread::sleep(Duration::from_millis(args.hold_ms))))
         .collect();
     thread::sleep(Duration::from_millis(args.hold_ms));
-    threads
-        .into_iter()
-        .for_each(|t| t.join().expect("fake thread"));
+    threads.into_iter().for_each(|t| t.join().expect("fake thread"));
     std::hint::black_box(&memory);
     if !args.example.is_empty() {
         println!("{}", answer(&args.example, args.wrong_checksum).to_json());
@@ -65,23 +60,11 @@ fn answer(example: &[String], wrong: bool) -> Report {
         example.get(at + 1)?.parse::<u64>().ok()
     };
     let sequential = example.iter().any(|a| a == "--sequential");
-    let threads = if sequential {
-        1
-    } else {
-        value("--threads").unwrap_or(1) as usize
-    };
+    let threads = if sequential { 1 } else { value("--threads").unwrap_or(1) as usize };
     let (params, result, checksum) = if example.first().is_some_and(|e| e == "cpu") {
-        let (limit, jobs) = (
-            value("--limit").unwrap_or(0),
-            value("--jobs").map(|j| j as usize),
-        );
+        let (limit, jobs) = (value("--limit").unwrap_or(0), value("--jobs").map(|j| j as usize));
         let count = known_pi(limit).unwrap_or_else(|| avt_common::count_primes_in(0..limit + 1));
-        let params = Params {
-            threads,
-            limit: Some(limit),
-            jobs,
-            ..Params::default()
-        };
+        let params = Params { threads, limit: Some(limit), jobs, ..Params::default() };
         (params, count, cpu_checksum(limit, count))
     } else {
         let tasks = value("--tasks").unwrap_or(3) as usize;

@@ -10,6 +10,7 @@ pub mod output;
 pub mod plan;
 pub mod run_all;
 pub mod runner;
+pub mod server;
 pub mod stats;
 pub mod summary;
 pub mod sweep;
@@ -56,6 +57,8 @@ pub struct Settings {
     pub python_missing: Option<String>,
     pub quick: bool,
     pub bin_dir: PathBuf,
+    /// Where the io rows' waits came from: a sleep, or requests to the delay server.
+    pub source: server::Source,
     /// sweep only: the points and the cap.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sweep: Option<sweep::SweepSettings>,
@@ -68,11 +71,37 @@ pub fn python_rows(wanted: bool) -> (Option<Python>, Option<String>) {
     }
     match Python::find() {
         Some(python) => (Some(python), None),
-        None => (
-            None,
-            Some("python3 is not on PATH, so the Python rows are left out".into()),
-        ),
+        None => (None, Some("python3 is not on PATH, so the Python rows are left out".into())),
     }
+}
+
+/// The delay server for `--source tcp` (None for a sleep), and the name the results are
+/// written under: `<command>` or `<command>-tcp`.
+pub fn source(
+    source: server::Source,
+    bin_dir: &std::path::Path,
+    command: &str,
+) -> Result<(Option<server::DelayServer>, String)> {
+    Ok(match source {
+        server::Source::Sleep => (None, command.to_string()),
+        server::Source::Tcp => {
+            (Some(server::DelayServer::start(bin_dir)?), format!("{command}-tcp"))
+        }
+    })
+}
+
+/// Points an io row at the delay server, if there is one.
+pub fn over_tcp(mut row: plan::Row, server: Option<&server::DelayServer>) -> plan::Row {
+    if let Some(server) = server {
+        row.spec.args.extend([
+            "--source".into(),
+            "tcp".into(),
+            "--server".into(),
+            server.addr.to_string(),
+        ]);
+        row.params.source = Some("tcp".into());
+    }
+    row
 }
 
 /// Fails unless every row's program exists (Python is found on PATH, not checked here).

@@ -42,28 +42,21 @@ impl Environment {
                 .and_then(|l| l.split_once([':', '=']))
                 .map(|(_, v)| v.trim().trim_matches('"').to_string())
         };
-        let mem_kib = field(
-            &fs::read_to_string("/proc/meminfo").unwrap_or_default(),
-            "MemTotal",
-        )
-        .and_then(|v| v.trim_end_matches("kB").trim().parse::<f64>().ok());
+        let mem_kib = field(&fs::read_to_string("/proc/meminfo").unwrap_or_default(), "MemTotal")
+            .and_then(|v| v.trim_end_matches("kB").trim().parse::<f64>().ok());
         let git = |args: &[&str]| run(Command::new("git").arg("-C").arg(root).args(args));
         Environment {
             date: utc_now(),
             cpu_model: field(&cpuinfo, "model name").unwrap_or_else(unknown),
             logical_cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
             memory_gib: mem_kib.map_or(0.0, |k| (k / 1024.0 / 1024.0 * 10.0).round() / 10.0),
-            os: field(
-                &fs::read_to_string("/etc/os-release").unwrap_or_default(),
-                "PRETTY_NAME",
-            )
-            .unwrap_or_else(|| std::env::consts::OS.into()),
+            os: field(&fs::read_to_string("/etc/os-release").unwrap_or_default(), "PRETTY_NAME")
+                .unwrap_or_else(|| std::env::consts::OS.into()),
             kernel: fs::read_to_string("/proc/sys/kernel/osrelease")
                 .map_or_else(|_| unknown(), |k| k.trim().into()),
-            rustc: run(
-                Command::new(std::env::var("RUSTC").as_deref().unwrap_or("rustc")).arg("-V"),
-            )
-            .unwrap_or_else(unknown),
+            rustc:
+                run(Command::new(std::env::var("RUSTC").as_deref().unwrap_or("rustc")).arg("-V"))
+                    .unwrap_or_else(unknown),
             profile: profile.into(),
             crates: locked_versions(
                 &fs::read_to_string(root.join("Cargo.lock")).unwrap_or_default(),
@@ -78,11 +71,7 @@ impl Environment {
     /// The machine and toolchain in one line.
     pub fn machine(&self) -> String {
         let rustc = self.rustc.split(" (").next().unwrap_or(&self.rustc);
-        let python = self
-            .python
-            .as_deref()
-            .map(|p| format!(" · {p}"))
-            .unwrap_or_default();
+        let python = self.python.as_deref().map(|p| format!(" · {p}")).unwrap_or_default();
         format!(
             "{}, {} logical CPUs, {} GiB · {} · {rustc}{python}",
             self.cpu_model, self.logical_cpus, self.memory_gib, self.os
@@ -117,15 +106,9 @@ fn locked_versions(lock: &str) -> BTreeMap<String, String> {
 
 /// Now, in UTC, as `2026-11-26 09:12 UTC`.
 pub fn utc_now() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let (y, m, d) = civil_from_days((secs / 86_400) as i64);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
-        secs % 86_400 / 3600,
-        secs % 3600 / 60
-    )
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", secs % 86_400 / 3600, secs % 3600 / 60)
 }
 
 /// Days since 1970-01-01 to (year, month, day): Howard Hinnant's `civil_from_days`.

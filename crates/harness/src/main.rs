@@ -16,12 +16,7 @@ use avt_harness::sweep::{SweepArgs, sweep};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(
-    version,
-    about,
-    subcommand_required = true,
-    arg_required_else_help = false
-)]
+#[command(version, about, subcommand_required = true, arg_required_else_help = false)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -189,9 +189,7 @@ fn sample_peak_threads(pid: libc::pid_t, stop: &AtomicBool) -> u64 {
     let path = format!("/proc/{pid}/stat");
     let mut peak = 0;
     while !stop.load(Ordering::SeqCst) {
-        if let Some(threads) = std::fs::read_to_string(&path)
-            .ok()
-            .and_then(|s| threads_in_stat(&s))
+        if let Some(threads) = std::fs::read_to_string(&path).ok().and_then(|s| threads_in_stat(&s))
         {
             peak = peak.max(threads);
         }
@@ -202,11 +200,7 @@ fn sample_peak_threads(pid: libc::pid_t, stop: &AtomicBool) -> u64 {
 
 /// Field 20 of /proc/PID/stat, counted after the `(comm)` field, which may hold spaces.
 fn threads_in_stat(stat: &str) -> Option<u64> {
-    stat[stat.rfind(')')? + 1..]
-        .split_whitespace()
-        .nth(17)?
-        .parse()
-        .ok()
+    stat[stat.rfind(')')? + 1..].split_whitespace().nth(17)?.parse().ok()
 }
 
 /// Blocks until `pid` has exited, leaving it a zombie so that its process group stays valid.
@@ -215,12 +209,7 @@ fn wait_without_reaping(pid: libc::pid_t) -> io::Result<()> {
         // SAFETY: waitid writes only into the zeroed siginfo we pass it.
         let rc = unsafe {
             let mut info: libc::siginfo_t = std::mem::zeroed();
-            libc::waitid(
-                libc::P_PID,
-                pid as libc::id_t,
-                &mut info,
-                libc::WEXITED | libc::WNOWAIT,
-            )
+            libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOWAIT)
         };
         if rc == 0 {
             return Ok(());

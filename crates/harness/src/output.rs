@@ -16,11 +16,7 @@ use crate::summary::{self, GroupSummary, NOISY_SPREAD, RowSummary};
 pub fn write_files(results: &Results, out: &Path, name: &str) -> Result<Vec<PathBuf>> {
     fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let json = serde_json::to_string_pretty(results).context("cannot serialise the results")?;
-    let files = [
-        ("json", json + "\n"),
-        ("md", markdown(results)),
-        ("csv", csv(results)),
-    ];
+    let files = [("json", json + "\n"), ("md", markdown(results)), ("csv", csv(results))];
     let mut written = Vec::new();
     for (ext, text) in files {
         let path = out.join(format!("{name}.{ext}"));
@@ -55,9 +51,7 @@ pub fn bytes(kib: f64) -> String {
 }
 
 fn range(s: &Option<Stat>, f: fn(f64) -> String) -> String {
-    s.map_or("-".into(), |s| {
-        format!("{} [{}–{}]", f(s.median), f(s.min), f(s.max))
-    })
+    s.map_or("-".into(), |s| format!("{} [{}–{}]", f(s.median), f(s.min), f(s.max)))
 }
 
 fn median(s: &Option<Stat>, f: fn(f64) -> String) -> String {
@@ -157,10 +151,9 @@ fn group_title(group: &GroupSummary) -> String {
 
 fn check_line(group: &GroupSummary) -> String {
     match &group.expected.checksum {
-        Some(sum) => format!(
-            "every run's result checked against: {} [{sum}]",
-            group.expected.source
-        ),
+        Some(sum) => {
+            format!("every run's result checked against: {} [{sum}]", group.expected.source)
+        }
         None => "no run finished, so nothing was checked".into(),
     }
 }
@@ -201,7 +194,7 @@ pub fn markdown(r: &Results) -> String {
     for pivot in pivots(r) {
         let _ = writeln!(out, "{}", pivot.markdown());
     }
-    if r.command == "sweep" {
+    if r.settings.sweep.is_some() {
         let _ = writeln!(out, "## Every point\n");
     }
     for group in &r.groups {
@@ -274,12 +267,7 @@ pub fn csv(r: &Results) -> String {
                 quote(&group.label),
                 group.example.name().into(),
                 quote(&row.approach),
-                if row.failure.is_some() {
-                    "FAILED"
-                } else {
-                    "ok"
-                }
-                .into(),
+                if row.failure.is_some() { "FAILED" } else { "ok" }.into(),
                 quote(row.failure.as_deref().unwrap_or("")),
                 row.runs.to_string(),
                 p.threads.to_string(),
@@ -337,25 +325,17 @@ struct Pivot {
 
 /// The sweep's pivots (none for run-all): io wall time, io memory, cpu speedup.
 fn pivots(r: &Results) -> Vec<Pivot> {
-    if r.command != "sweep" {
+    if r.settings.sweep.is_none() {
         return Vec::new();
     }
     let delay = r.settings.io.map_or(0, |io| io.delay_ms);
     let tasks = |row: &RowSummary| row.params.tasks.unwrap_or(0);
     let threads = |row: &RowSummary| row.params.threads;
     let mut out = Vec::new();
-    let io_wall = |row: &RowSummary| {
-        Some(format!(
-            "{} {}",
-            ms(row.wall_ms?.median),
-            times(row.x_ideal)
-        ))
-    };
-    let io_groups: Vec<&GroupSummary> = r
-        .groups
-        .iter()
-        .filter(|g| g.example == Example::Io)
-        .collect();
+    let io_wall =
+        |row: &RowSummary| Some(format!("{} {}", ms(row.wall_ms?.median), times(row.x_ideal)));
+    let io_groups: Vec<&GroupSummary> =
+        r.groups.iter().filter(|g| g.example == Example::Io).collect();
     let io_memory = |row: &RowSummary| {
         let rss = bytes(row.max_rss_kib?.median);
         Some(match summary::bytes_per_task(row, &io_groups) {
@@ -363,18 +343,16 @@ fn pivots(r: &Results) -> Vec<Pivot> {
             None => rss,
         })
     };
-    let speedup = |row: &RowSummary| {
-        Some(format!(
-            "{} {}",
-            times(row.speedup),
-            percent(row.efficiency)
-        ))
-    };
+    let speedup =
+        |row: &RowSummary| Some(format!("{} {}", times(row.speedup), percent(row.efficiency)));
     let threads_io = r.settings.threads;
     out.extend(Pivot::build(
         r,
         Example::Io,
-        format!("io wall time: median ms and × ideal, by tasks in flight ({delay} ms wait, --threads {threads_io})"),
+        format!(
+            "io{} wall time: median ms and × ideal, by tasks in flight ({delay} ms wait, --threads {threads_io})",
+            if r.settings.source == crate::server::Source::Tcp { " over tcp" } else { "" }
+        ),
         tasks,
         io_wall,
     ));
@@ -433,9 +411,8 @@ impl Pivot {
                 let cells = keys
                     .iter()
                     .map(|k| {
-                        let Some(row) = rows
-                            .iter()
-                            .find(|row| row.approach == *name && key(row) == *k)
+                        let Some(row) =
+                            rows.iter().find(|row| row.approach == *name && key(row) == *k)
                         else {
                             return String::new();
                         };
@@ -462,12 +439,7 @@ impl Pivot {
             })
             .collect();
         let columns = keys.iter().map(|k| k.to_string()).collect();
-        Some(Pivot {
-            title,
-            columns,
-            rows: table,
-            notes,
-        })
+        Some(Pivot { title, columns, rows: table, notes })
     }
 
     fn terminal(&self, per_table: usize) -> String {
@@ -480,13 +452,7 @@ impl Pivot {
                 .max()
                 .unwrap_or(0)
         };
-        let name_width = self
-            .rows
-            .iter()
-            .map(|(n, _)| n.len())
-            .max()
-            .unwrap_or(8)
-            .max(8);
+        let name_width = self.rows.iter().map(|(n, _)| n.len()).max().unwrap_or(8).max(8);
         let all: Vec<usize> = (0..self.columns.len()).collect();
         for chunk in all.chunks(per_table) {
             let _ = write!(out, "{:<name_width$}", "");

@@ -122,24 +122,14 @@ impl Contender {
             examples: examples.to_vec(),
         };
         [
-            contender(
-                "python-asyncio",
-                "asyncio_example.py",
-                false,
-                &[Example::Io],
-            ),
+            contender("python-asyncio", "asyncio_example.py", false, &[Example::Io]),
             contender(
                 "python-threading",
                 "threading_example.py",
                 false,
                 &[Example::Io, Example::Cpu],
             ),
-            contender(
-                PYTHON_SEQUENTIAL,
-                "threading_example.py",
-                true,
-                &[Example::Cpu],
-            ),
+            contender(PYTHON_SEQUENTIAL, "threading_example.py", true, &[Example::Cpu]),
         ]
     }
 
@@ -171,11 +161,7 @@ impl Contender {
             approach: self.name.clone(),
             example,
             params,
-            spec: Spec {
-                program: self.program.clone(),
-                args,
-                env: Vec::new(),
-            },
+            spec: Spec { program: self.program.clone(), args, env: Vec::new() },
             skip: None,
         }
     }
@@ -223,12 +209,7 @@ pub struct CpuParams {
 
 impl CpuParams {
     pub fn with_threads(self, threads: usize) -> Params {
-        Params {
-            threads,
-            limit: Some(self.limit),
-            jobs: Some(self.jobs),
-            ..Params::default()
-        }
+        Params { threads, limit: Some(self.limit), jobs: Some(self.jobs), ..Params::default() }
     }
 }
 
@@ -245,18 +226,13 @@ impl Python {
     pub fn find() -> Option<Python> {
         let out = Command::new("python3").arg("--version").output().ok()?;
         let version = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        (out.status.success() && version.starts_with("Python")).then(|| Python {
-            program: "python3".into(),
-            version,
-        })
+        (out.status.success() && version.starts_with("Python"))
+            .then(|| Python { program: "python3".into(), version })
     }
 }
 
 /// The Python cpu parameters: a tenth of the Rust limit (CPython's trial division is some
 /// 30 times slower), so its runs take about as long as the Rust sequential one.
 pub fn python_cpu(cpu: CpuParams) -> CpuParams {
-    CpuParams {
-        limit: (cpu.limit / 10).max(cpu.jobs as u64 - 1),
-        ..cpu
-    }
+    CpuParams { limit: (cpu.limit / 10).max(cpu.jobs as u64 - 1), ..cpu }
 }

@@ -10,6 +10,7 @@ use clap::Args;
 
 use crate::plan::{self, Approach, Contender, CpuParams, Example, IoParams};
 use crate::runner::Group;
+use crate::server::Source;
 use crate::{Results, Settings, binaries, charts, machine, output};
 
 /// Options of `run-all`.
@@ -42,6 +43,9 @@ pub struct RunAllArgs {
     /// Worker threads passed to every approach [default: available parallelism]
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
     threads: Option<u64>,
+    /// io: wait on a timer (the article's) or on real requests to a delay server
+    #[arg(long, value_enum, default_value_t = Source::Sleep)]
+    source: Source,
     /// Leave out the article's Python originals (added when python3 is on PATH)
     #[arg(long)]
     no_python: bool,
@@ -86,38 +90,31 @@ pub fn run_all(args: RunAllArgs) -> Result<ExitCode> {
             cpu.limit
         );
     }
-    let approaches = if args.only.is_empty() {
-        Approach::ALL.to_vec()
-    } else {
-        args.only
-    };
-    let examples = if args.examples.is_empty() {
-        vec![Example::Io, Example::Cpu]
-    } else {
-        args.examples
-    };
-    let (python, python_missing) = crate::python_rows(!args.no_python);
+    let approaches = if args.only.is_empty() { Approach::ALL.to_vec() } else { args.only };
+    let examples =
+        if args.examples.is_empty() { vec![Example::Io, Example::Cpu] } else { args.examples };
+    let (python, mut python_missing) = crate::python_rows(!args.no_python);
     let python_cpu = python.as_ref().map(|_| plan::python_cpu(cpu));
 
     let bin_dir = binaries::bin_dir(args.bin_dir)?;
-    let rust: Vec<Contender> = approaches
-        .iter()
-        .map(|&a| Contender::rust(&bin_dir, a))
-        .collect();
+    let (server, name) = crate::source(args.source, &bin_dir, "run-all")?;
+    let over = if server.is_some() { " over tcp" } else { "" };
+    if server.is_some() && python.is_some() {
+        python_missing =
+            Some("they only sleep (no sockets), so they are left out of the tcp io rows".into());
+    }
+    let rust: Vec<Contender> = approaches.iter().map(|&a| Contender::rust(&bin_dir, a)).collect();
     let pythons = python
         .as_ref()
         .map(|p| Contender::python(p, &binaries::project_root().join("scripts/python")));
     let python_for = |example: Example| {
-        pythons
-            .iter()
-            .flatten()
-            .filter(move |c| c.examples.contains(&example) && !c.sequential)
+        pythons.iter().flatten().filter(move |c| c.examples.contains(&example) && !c.sequential)
     };
     let mut groups = Vec::new();
     if examples.contains(&Example::Io) {
         groups.push(Group {
             label: format!(
-                "io: {} fetches × {} ms wait · ideal {} ms (all at once) · one after another {} ms",
+                "io{over}: {} fetches × {} ms wait · ideal {} ms (all at once) · one after another {} ms",
                 io.tasks,
                 io.delay_ms,
                 io.delay_ms,
@@ -127,8 +124,8 @@ pub fn run_all(args: RunAllArgs) -> Result<ExitCode> {
             example: Example::Io,
             rows: rust
                 .iter()
-                .chain(python_for(Example::Io))
-                .map(|c| c.row(Example::Io, io.with_threads(threads)))
+                .chain(python_for(Example::Io).filter(|_| server.is_none()))
+                .map(|c| crate::over_tcp(c.row(Example::Io, io.with_threads(threads)), server.as_ref()))
                 .collect(),
             baseline: None,
         });
@@ -179,6 +176,7 @@ pub fn run_all(args: RunAllArgs) -> Result<ExitCode> {
         python_missing,
         quick,
         bin_dir: bin_dir.clone(),
+        source: args.source,
         sweep: None,
     };
     let environment = machine::Environment::read(
@@ -187,18 +185,14 @@ pub fn run_all(args: RunAllArgs) -> Result<ExitCode> {
         python.map(|p| p.version),
     );
     let timeout = Duration::from_secs(settings.timeout_s);
-    let Ok((summaries, runs)) = crate::execute(
-        &mut groups,
-        settings.runs,
-        settings.warmup,
-        timeout,
-        |_, _| {},
-    ) else {
+    let Ok((summaries, runs)) =
+        crate::execute(&mut groups, settings.runs, settings.warmup, timeout, |_, _| {})
+    else {
         eprintln!("run-all: interrupted; the run was killed and no results were written");
         return Ok(ExitCode::from(130));
     };
     let results = Results {
-        command: "run-all".into(),
+        command: name.clone(),
         ok: summaries.iter().all(|g| g.ok()),
         environment,
         settings,
@@ -206,16 +200,10 @@ pub fn run_all(args: RunAllArgs) -> Result<ExitCode> {
         runs,
     };
     print!("{}", output::terminal(&results));
-    let out = args
-        .out
-        .unwrap_or_else(|| binaries::project_root().join("results"));
-    let mut written = output::write_files(&results, &out, "run-all")?;
-    written.extend(charts::write_run_all(&results, &out)?);
+    let out = args.out.unwrap_or_else(|| binaries::project_root().join("results"));
+    let mut written = output::write_files(&results, &out, &name)?;
+    written.extend(charts::write_run_all(&results, &out, &name)?);
     let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
     eprintln!("results written to {}", names.join(", "));
-    Ok(if results.ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(if results.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

@@ -34,26 +34,16 @@ pub struct Expected {
 impl Expected {
     /// What the group's rows must produce, where it is known before running anything.
     pub fn for_group(group: &Group) -> Expected {
-        let params = group
-            .rows
-            .first()
-            .map(|r| r.params.clone())
-            .unwrap_or_default();
+        let params = group.rows.first().map(|r| r.params.clone()).unwrap_or_default();
         let known = match group.example {
             Example::Io => params.tasks.map(|t| (io_checksum(t), "every id once")),
-            Example::Cpu => params
-                .limit
-                .and_then(|l| known_pi(l).map(|pi| (cpu_checksum(l, pi), "π table"))),
+            Example::Cpu => {
+                params.limit.and_then(|l| known_pi(l).map(|pi| (cpu_checksum(l, pi), "π table")))
+            }
         };
         match known {
-            Some((sum, source)) => Expected {
-                checksum: Some(hex(sum)),
-                source: source.into(),
-            },
-            None => Expected {
-                checksum: None,
-                source: "first result".into(),
-            },
+            Some((sum, source)) => Expected { checksum: Some(hex(sum)), source: source.into() },
+            None => Expected { checksum: None, source: "first result".into() },
         }
     }
 }
@@ -97,13 +87,7 @@ impl Runner {
     /// A runner for `rows` rows in all, so progress can say "run i of n".
     pub fn new(rows: usize, runs: usize, warmup: usize, timeout: Duration) -> Self {
         let progress = Progress::new(rows * (runs + warmup));
-        Runner {
-            runs,
-            warmup,
-            timeout,
-            records: Vec::new(),
-            progress,
-        }
+        Runner { runs, warmup, timeout, records: Vec::new(), progress }
     }
 
     /// Runs group number `index`; rows with `skip` set are not run.
@@ -116,19 +100,15 @@ impl Runner {
         let (runs, warmup) = (self.runs, self.warmup);
         let mut done: Vec<bool> = group.rows.iter().map(|r| r.skip.is_some()).collect();
         for round in 0..warmup + runs {
-            let (is_warmup, run) = if round < warmup {
-                (true, round + 1)
-            } else {
-                (false, round - warmup + 1)
-            };
+            let (is_warmup, run) =
+                if round < warmup { (true, round + 1) } else { (false, round - warmup + 1) };
             for (r, row) in group.rows.iter().enumerate() {
                 let what = if is_warmup {
                     format!("warm-up {run}/{warmup}")
                 } else {
                     format!("run {run}/{runs}")
                 };
-                self.progress
-                    .step(&format!("{} · {} · {what}", group.short, row.approach));
+                self.progress.step(&format!("{} · {} · {what}", group.short, row.approach));
                 if done[r] {
                     continue;
                 }
@@ -187,12 +167,7 @@ fn check(
     expected: &mut Expected,
     timeout: Duration,
 ) -> Result<Report, String> {
-    let last_err = m
-        .stderr
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("");
+    let last_err = m.stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
     match m.end {
         End::Exited(0) => {}
         End::Exited(code) => return Err(format!("exit code {code}: {last_err}")),
@@ -225,10 +200,7 @@ fn check(
 
 /// The last line of `stdout` that parses as a report.
 fn last_report(stdout: &str) -> Option<Report> {
-    stdout
-        .lines()
-        .rev()
-        .find_map(|line| serde_json::from_str(line).ok())
+    stdout.lines().rev().find_map(|line| serde_json::from_str(line).ok())
 }
 
 /// Progress on stderr: one line rewritten in place on a terminal, a line per step otherwise.
@@ -241,12 +213,7 @@ struct Progress {
 
 impl Progress {
     fn new(total: usize) -> Self {
-        Self {
-            total,
-            done: 0,
-            start: Instant::now(),
-            tty: std::io::stderr().is_terminal(),
-        }
+        Self { total, done: 0, start: Instant::now(), tty: std::io::stderr().is_terminal() }
     }
 
     fn step(&mut self, what: &str) {

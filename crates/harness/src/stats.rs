@@ -17,25 +17,14 @@ impl Stat {
         sorted.sort_by(f64::total_cmp);
         let (first, last) = (*sorted.first()?, *sorted.last()?);
         let mid = sorted.len() / 2;
-        let median = if sorted.len() % 2 == 1 {
-            sorted[mid]
-        } else {
-            (sorted[mid - 1] + sorted[mid]) / 2.0
-        };
-        Some(Stat {
-            median,
-            min: first,
-            max: last,
-        })
+        let median =
+            if sorted.len() % 2 == 1 { sorted[mid] } else { (sorted[mid - 1] + sorted[mid]) / 2.0 };
+        Some(Stat { median, min: first, max: last })
     }
 
     /// max ÷ min: 1.0 when every run took the same.
     pub fn spread(&self) -> f64 {
-        if self.min > 0.0 {
-            self.max / self.min
-        } else {
-            1.0
-        }
+        if self.min > 0.0 { self.max / self.min } else { 1.0 }
     }
 }
 

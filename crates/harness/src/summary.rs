@@ -81,11 +81,8 @@ pub fn summarize(
         .map(|row| {
             let mine = |r: &&RunRecord| r.group == index && r.approach == row.approach;
             let failure = records.iter().filter(mine).find_map(|r| r.failure.clone());
-            let counted: Vec<&RunRecord> = records
-                .iter()
-                .filter(mine)
-                .filter(|r| !r.warmup && r.failure.is_none())
-                .collect();
+            let counted: Vec<&RunRecord> =
+                records.iter().filter(mine).filter(|r| !r.warmup && r.failure.is_none()).collect();
             let stat = |f: &dyn Fn(&RunRecord) -> f64| {
                 Stat::of(&counted.iter().map(|r| f(r)).collect::<Vec<_>>())
             };
@@ -122,10 +119,7 @@ pub fn summarize(
         })
         .collect();
     if let Some(baseline) = &group.baseline {
-        let baseline = rows
-            .iter()
-            .find(|r| r.approach == *baseline)
-            .and_then(|r| r.wall_ms);
+        let baseline = rows.iter().find(|r| r.approach == *baseline).and_then(|r| r.wall_ms);
         for row in &mut rows {
             if let (Some(base), Some(wall), None) = (baseline, row.wall_ms, &row.failure) {
                 let speedup = base.median / wall.median;

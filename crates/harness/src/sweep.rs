@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::plan::{self, Approach, Contender, CpuParams, Example, IoParams, Row};
 use crate::runner::Group;
+use crate::server::Source;
 use crate::summary::GroupSummary;
 use crate::{Results, Settings, binaries, charts, machine, output};
 
@@ -58,6 +59,9 @@ pub struct SweepArgs {
     /// Kill a run (and its process group) after this many seconds [default: twice the cap]
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     timeout_s: Option<u64>,
+    /// io: wait on a timer (the article's) or on real requests to a delay server
+    #[arg(long, value_enum, default_value_t = Source::Sleep)]
+    source: Source,
     /// Leave out the article's Python originals (added when python3 is on PATH)
     #[arg(long)]
     no_python: bool,
@@ -93,10 +97,7 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
     } else {
         args.cpu_threads.iter().map(|&t| t as usize).collect()
     };
-    let cpu = CpuParams {
-        limit: args.limit,
-        jobs: args.jobs as usize,
-    };
+    let cpu = CpuParams { limit: args.limit, jobs: args.jobs as usize };
     if cpu.jobs as u64 > cpu.limit + 1 {
         bail!(
             "--jobs {} is more than the {} numbers in [0, {}]",
@@ -105,24 +106,20 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
             cpu.limit
         );
     }
-    let approaches = if args.only.is_empty() {
-        Approach::ALL.to_vec()
-    } else {
-        args.only
-    };
-    let examples = if args.examples.is_empty() {
-        vec![Example::Io, Example::Cpu]
-    } else {
-        args.examples
-    };
-    let (python, python_missing) = crate::python_rows(!args.no_python);
+    let approaches = if args.only.is_empty() { Approach::ALL.to_vec() } else { args.only };
+    let examples =
+        if args.examples.is_empty() { vec![Example::Io, Example::Cpu] } else { args.examples };
+    let (python, mut python_missing) = crate::python_rows(!args.no_python);
     let python_cpu = python.as_ref().map(|_| plan::python_cpu(cpu));
 
     let bin_dir = binaries::bin_dir(args.bin_dir)?;
-    let rust: Vec<Contender> = approaches
-        .iter()
-        .map(|&a| Contender::rust(&bin_dir, a))
-        .collect();
+    let (server, name) = crate::source(args.source, &bin_dir, "sweep")?;
+    let over = if server.is_some() { " over tcp" } else { "" };
+    if server.is_some() && python.is_some() {
+        python_missing =
+            Some("they only sleep (no sockets), so they are left out of the tcp io rows".into());
+    }
+    let rust: Vec<Contender> = approaches.iter().map(|&a| Contender::rust(&bin_dir, a)).collect();
     let scripts = binaries::project_root().join("scripts/python");
     let pythons = python.as_ref().map(|p| Contender::python(p, &scripts));
     let mut groups = Vec::new();
@@ -130,20 +127,22 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
         let python_io = pythons
             .iter()
             .flatten()
-            .filter(|c| c.examples.contains(&Example::Io));
+            .filter(|c| c.examples.contains(&Example::Io) && server.is_none());
         let contenders: Vec<&Contender> = rust.iter().chain(python_io).collect();
         for &n in &tasks {
-            let io = IoParams {
-                tasks: n,
-                delay_ms: args.delay_ms,
-            };
+            let io = IoParams { tasks: n, delay_ms: args.delay_ms };
             groups.push(Group {
-                label: format!("io: {n} tasks in flight × {} ms wait", io.delay_ms),
+                label: format!("io{over}: {n} tasks in flight × {} ms wait", io.delay_ms),
                 short: format!("io {n} tasks"),
                 example: Example::Io,
                 rows: contenders
                     .iter()
-                    .map(|c| c.row(Example::Io, io.with_threads(threads)))
+                    .map(|c| {
+                        crate::over_tcp(
+                            c.row(Example::Io, io.with_threads(threads)),
+                            server.as_ref(),
+                        )
+                    })
                     .collect(),
                 baseline: None,
             });
@@ -190,20 +189,16 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
         threads,
         timeout_s: args.timeout_s.unwrap_or(2 * args.cap_s),
         approaches: approaches.iter().map(|a| a.name().to_string()).collect(),
-        io: examples.contains(&Example::Io).then_some(IoParams {
-            tasks: 0,
-            delay_ms: args.delay_ms,
-        }),
+        io: examples
+            .contains(&Example::Io)
+            .then_some(IoParams { tasks: 0, delay_ms: args.delay_ms }),
         cpu: examples.contains(&Example::Cpu).then_some(cpu),
         python_cpu,
         python_missing,
         quick: false,
         bin_dir: bin_dir.clone(),
-        sweep: Some(SweepSettings {
-            tasks,
-            cpu_threads,
-            cap_s: args.cap_s,
-        }),
+        source: args.source,
+        sweep: Some(SweepSettings { tasks, cpu_threads, cap_s: args.cap_s }),
     };
     let environment = machine::Environment::read(
         &binaries::project_root(),
@@ -212,26 +207,21 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
     );
     let cap = args.cap_s as f64;
     let timeout = Duration::from_secs(settings.timeout_s);
-    let Ok((summaries, runs)) = crate::execute(
-        &mut groups,
-        settings.runs,
-        settings.warmup,
-        timeout,
-        |group, done| {
+    let Ok((summaries, runs)) =
+        crate::execute(&mut groups, settings.runs, settings.warmup, timeout, |group, done| {
             for row in &mut group.rows {
                 if let Some(secs) = estimate_s(row, done).filter(|&s| s > cap) {
-                    row.skip = Some(format!(
-                        "would take ~{secs:.0} s per run, over the {cap:.0} s cap"
-                    ));
+                    row.skip =
+                        Some(format!("would take ~{secs:.0} s per run, over the {cap:.0} s cap"));
                 }
             }
-        },
-    ) else {
+        })
+    else {
         eprintln!("sweep: interrupted; the run was killed and no results were written");
         return Ok(ExitCode::from(130));
     };
     let results = Results {
-        command: "sweep".into(),
+        command: name.clone(),
         ok: summaries.iter().all(|g| g.ok()),
         environment,
         settings,
@@ -239,18 +229,12 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
         runs,
     };
     print!("{}", output::sweep_terminal(&results));
-    let out = args
-        .out
-        .unwrap_or_else(|| binaries::project_root().join("results"));
-    let mut written = output::write_files(&results, &out, "sweep")?;
-    written.extend(charts::write_sweep(&results, &out)?);
+    let out = args.out.unwrap_or_else(|| binaries::project_root().join("results"));
+    let mut written = output::write_files(&results, &out, &name)?;
+    written.extend(charts::write_sweep(&results, &out, &name)?);
     let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
     eprintln!("results written to {}", names.join(", "));
-    Ok(if results.ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(if results.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 /// How long one run of `row` should take, in seconds, from what ran before it.
@@ -273,20 +257,12 @@ pub fn estimate_s(row: &Row, done: &[GroupSummary]) -> Option<f64> {
             if row.approach == Approach::Rayon.name() {
                 return Some((tasks / p.threads as f64).ceil() * delay_s);
             }
-            let extra = earlier()
-                .max_by_key(|(r, _)| r.params.tasks)
-                .map_or(0.0, |(r, wall)| {
-                    let (n, wait) = (
-                        r.params.tasks.unwrap_or(1) as f64,
-                        r.params.delay_ms.unwrap_or(0),
-                    );
-                    let beyond = (wall.median - wait as f64).max(0.0) / 1e3;
-                    if n < 1000.0 {
-                        beyond
-                    } else {
-                        beyond * tasks / n
-                    }
-                });
+            let extra = earlier().max_by_key(|(r, _)| r.params.tasks).map_or(0.0, |(r, wall)| {
+                let (n, wait) =
+                    (r.params.tasks.unwrap_or(1) as f64, r.params.delay_ms.unwrap_or(0));
+                let beyond = (wall.median - wait as f64).max(0.0) / 1e3;
+                if n < 1000.0 { beyond } else { beyond * tasks / n }
+            });
             Some(delay_s + extra)
         }
         Example::Cpu => earlier().map(|(_, wall)| wall.max / 1e3).reduce(f64::max),

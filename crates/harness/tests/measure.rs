@@ -21,10 +21,7 @@ fn peak_rss_of_a_child_that_touches_200_mib() {
     let m = measure(&fake(&["--alloc-mib", "200", "--hold-ms", "50"]), TIMEOUT).unwrap();
     assert_eq!(m.end, End::Exited(0));
     let mib = m.max_rss_kib as f64 / 1024.0;
-    assert!(
-        (180.0..=220.0).contains(&mib),
-        "200 MiB touched, measured {mib:.1} MiB"
-    );
+    assert!((180.0..=220.0).contains(&mib), "200 MiB touched, measured {mib:.1} MiB");
 }
 
 #[test]
@@ -32,20 +29,12 @@ fn peak_rss_is_the_childs_own_not_the_largest_child_so_far() {
     // RUSAGE_CHILDREN would report the 200 MiB child's peak again for the small one.
     measure(&fake(&["--alloc-mib", "200"]), TIMEOUT).unwrap();
     let small = measure(&fake(&[]), TIMEOUT).unwrap();
-    assert!(
-        small.max_rss_kib < 50 * 1024,
-        "small child measured {} KiB",
-        small.max_rss_kib
-    );
+    assert!(small.max_rss_kib < 50 * 1024, "small child measured {} KiB", small.max_rss_kib);
 }
 
 #[test]
 fn threads_of_a_child_are_counted() {
-    let m = measure(
-        &fake(&["--spawn-threads", "8", "--hold-ms", "300"]),
-        TIMEOUT,
-    )
-    .unwrap();
+    let m = measure(&fake(&["--spawn-threads", "8", "--hold-ms", "300"]), TIMEOUT).unwrap();
     assert_eq!(m.peak_threads, 9, "main thread + 8");
 }
 
@@ -65,11 +54,7 @@ fn a_child_past_its_timeout_is_killed_with_its_process_group() {
     let start = Instant::now();
     let m = measure(&spec, Duration::from_secs(1)).unwrap();
     assert_eq!(m.end, End::TimedOut);
-    assert!(
-        start.elapsed() < Duration::from_secs(10),
-        "took {:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() < Duration::from_secs(10), "took {:?}", start.elapsed());
 
     // The grandchild (`sleep 60`, same process group) must be gone or a zombie by now.
     let pid = std::fs::read_to_string(&pid_file).unwrap();
@@ -78,18 +63,12 @@ fn a_child_past_its_timeout_is_killed_with_its_process_group() {
     loop {
         let state = std::fs::read_to_string(format!("/proc/{pid}/stat"))
             .ok()
-            .and_then(|s| {
-                s.rsplit_once(')')
-                    .map(|(_, rest)| rest.trim().chars().next())
-            })
+            .and_then(|s| s.rsplit_once(')').map(|(_, rest)| rest.trim().chars().next()))
             .flatten();
         if matches!(state, None | Some('Z') | Some('X')) {
             break;
         }
-        assert!(
-            Instant::now() < deadline,
-            "grandchild {pid} still running: {state:?}"
-        );
+        assert!(Instant::now() < deadline, "grandchild {pid} still running: {state:?}");
         std::thread::sleep(Duration::from_millis(50));
     }
 }

@@ -18,11 +18,7 @@ fn python(script: &str, args: &[&str]) -> Output {
 fn report(script: &str, args: &[&str]) -> Report {
     let out = python(script, &[args, &["--json"]].concat());
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{script} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{script} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(stdout.lines().count(), 1, "one JSON line: {stdout}");
     serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {stdout}"))
 }
@@ -30,21 +26,11 @@ fn report(script: &str, args: &[&str]) -> Report {
 #[test]
 fn io_matches_the_rust_checksum() {
     for script in ["asyncio_example.py", "threading_example.py"] {
-        let r = report(
-            script,
-            &["io", "--tasks", "50", "--delay-ms", "20", "--threads", "2"],
-        );
+        let r = report(script, &["io", "--tasks", "50", "--delay-ms", "20", "--threads", "2"]);
         assert_eq!(r.result, 50);
         assert_eq!(r.checksum, format!("{:016x}", io_checksum(50)), "{script}");
-        assert_eq!(
-            (r.params.tasks, r.params.delay_ms, r.params.threads),
-            (Some(50), Some(20), 2)
-        );
-        assert!(
-            r.elapsed_ms >= 20.0 && r.elapsed_ms < 2000.0,
-            "{script}: {} ms",
-            r.elapsed_ms
-        );
+        assert_eq!((r.params.tasks, r.params.delay_ms, r.params.threads), (Some(50), Some(20), 2));
+        assert!(r.elapsed_ms >= 20.0 && r.elapsed_ms < 2000.0, "{script}: {} ms", r.elapsed_ms);
     }
 }
 
@@ -69,24 +55,14 @@ fn the_article_lines_are_printed() {
     let out = python("asyncio_example.py", &["io", "--delay-ms", "10"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     for url in avt_common::URLS {
-        assert!(
-            stdout.contains(&format!("Fetching data from {url}\n")),
-            "{stdout}"
-        );
-        assert!(
-            stdout.contains(&format!("Data fetched from {url}\n")),
-            "{stdout}"
-        );
+        assert!(stdout.contains(&format!("Fetching data from {url}\n")), "{stdout}");
+        assert!(stdout.contains(&format!("Data fetched from {url}\n")), "{stdout}");
     }
 }
 
 #[test]
 fn bad_input_is_one_line_and_exit_2() {
-    for args in [
-        &["io", "--tasks", "0"][..],
-        &["cpu", "--limit", "5", "--jobs", "7"],
-        &["nope"],
-    ] {
+    for args in [&["io", "--tasks", "0"][..], &["cpu", "--limit", "5", "--jobs", "7"], &["nope"]] {
         let out = python("threading_example.py", args);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");

@@ -11,25 +11,13 @@ fn readme_quotes_the_committed_samples() {
     for name in ["run-all", "sweep"] {
         let sample = root.join("results/sample").join(name);
         let md = std::fs::read_to_string(sample.with_extension("md")).unwrap();
-        let quoted = format!(
-            "<!-- sample:{name} -->\n{}\n<!-- /sample:{name} -->",
-            md.trim()
-        );
-        assert!(
-            readme.contains(&quoted),
-            "README.md does not quote results/sample/{name}.md"
-        );
+        let quoted = format!("<!-- sample:{name} -->\n{}\n<!-- /sample:{name} -->", md.trim());
+        assert!(readme.contains(&quoted), "README.md does not quote results/sample/{name}.md");
 
         let json = std::fs::read_to_string(sample.with_extension("json")).unwrap();
         let results: Results = serde_json::from_str(&json).unwrap();
         assert!(results.ok, "the committed {name} sample has a failed row");
-        assert_eq!(
-            results.environment.profile, "release",
-            "samples come from release builds"
-        );
-        assert!(
-            readme.contains(&results.environment.date),
-            "README names the sample's date"
-        );
+        assert_eq!(results.environment.profile, "release", "samples come from release builds");
+        assert!(readme.contains(&results.environment.date), "README names the sample's date");
     }
 }

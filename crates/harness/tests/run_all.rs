@@ -35,47 +35,23 @@ fn failing_rows_are_marked_and_the_others_still_run() {
         ],
     );
     let _ = std::fs::remove_dir_all(&bin_dir);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "any failed row makes run-all exit 1"
-    );
+    assert_eq!(out.status.code(), Some(1), "any failed row makes run-all exit 1");
     assert!(!results.ok);
     let table = String::from_utf8_lossy(&out.stdout);
     for group in &results.groups {
         let failure = |a: &str| group.row(a).unwrap().failure.clone().unwrap_or_default();
-        assert!(
-            failure("tokio").starts_with("exit code 3"),
-            "{}",
-            failure("tokio")
-        );
-        assert!(
-            failure("async-std").starts_with("wrong result"),
-            "{}",
-            failure("async-std")
-        );
-        assert!(
-            failure("smol").starts_with("timed out after 1 s"),
-            "{}",
-            failure("smol")
-        );
+        assert!(failure("tokio").starts_with("exit code 3"), "{}", failure("tokio"));
+        assert!(failure("async-std").starts_with("wrong result"), "{}", failure("async-std"));
+        assert!(failure("smol").starts_with("timed out after 1 s"), "{}", failure("smol"));
         for ok in ["std-threads", "rayon"] {
             let row = group.row(ok).unwrap();
-            assert_eq!(
-                (row.failure.as_deref(), row.runs),
-                (None, 2),
-                "{ok} in {}",
-                group.label
-            );
+            assert_eq!((row.failure.as_deref(), row.runs), (None, 2), "{ok} in {}", group.label);
         }
         // A failed row is not run again after its first failure.
         let smol_runs = results.runs.iter().filter(|r| r.approach == "smol").count();
         assert_eq!(smol_runs, results.groups.len());
     }
-    assert!(
-        table.contains("tokio        FAILED: exit code 3"),
-        "{table}"
-    );
+    assert!(table.contains("tokio        FAILED: exit code 3"), "{table}");
 }
 
 #[test]
@@ -105,33 +81,17 @@ fn quick_run_all_over_the_five_crates_verifies_every_row() {
     }
     assert_eq!(cpu.expected.source, "π table");
     assert!(cpu.row("sequential").unwrap().speedup.is_some());
-    assert!(
-        cpu_python
-            .row("python-threading")
-            .unwrap()
-            .speedup
-            .is_some()
-    );
+    assert!(cpu_python.row("python-threading").unwrap().speedup.is_some());
     assert!(io.row("tokio").unwrap().x_ideal.is_some_and(|x| x < 5.0));
     let table = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        table.contains("io: 20 fetches") && table.contains("cpu: primes"),
-        "{table}"
-    );
-    common::assert_svg(
-        &out_dir.join("run-all.svg"),
-        &[&names[..], &python[..]].concat(),
-    );
+    assert!(table.contains("io: 20 fetches") && table.contains("cpu: primes"), "{table}");
+    common::assert_svg(&out_dir.join("run-all.svg"), &[&names[..], &python[..]].concat());
     let _ = std::fs::remove_dir_all(out_dir);
 }
 
 #[test]
 fn bad_options_are_usage_errors() {
-    for args in [
-        &["run-all", "--only", "java"][..],
-        &["run-all", "--runs", "0"],
-        &["nope"],
-    ] {
+    for args in [&["run-all", "--only", "java"][..], &["run-all", "--runs", "0"], &["nope"]] {
         let out = Command::new(HARNESS).args(args).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");

@@ -41,22 +41,10 @@ fn tiny_sweep_over_the_real_crates_and_python() {
                 row.approach, group.label, row.skipped
             );
             if expect_skip {
-                assert!(
-                    row.skipped
-                        .as_deref()
-                        .unwrap_or("")
-                        .contains("would take ~"),
-                    "{row:?}"
-                );
+                assert!(row.skipped.as_deref().unwrap_or("").contains("would take ~"), "{row:?}");
                 continue;
             }
-            assert_eq!(
-                (&row.failure, row.runs),
-                (&None, 1),
-                "{} in {}",
-                row.approach,
-                group.label
-            );
+            assert_eq!((&row.failure, row.runs), (&None, 1), "{} in {}", row.approach, group.label);
             assert_eq!(
                 row.checksum, group.expected.checksum,
                 "{} in {}",
@@ -64,23 +52,12 @@ fn tiny_sweep_over_the_real_crates_and_python() {
             );
         }
     }
-    let python_cpu = results
-        .groups
-        .iter()
-        .find(|g| g.label.starts_with("cpu, Python"))
-        .unwrap();
-    assert_eq!(
-        python_cpu.rows[1].params.limit,
-        Some(10_000),
-        "Python counts to a tenth"
-    );
+    let python_cpu = results.groups.iter().find(|g| g.label.starts_with("cpu, Python")).unwrap();
+    assert_eq!(python_cpu.rows[1].params.limit, Some(10_000), "Python counts to a tenth");
     assert!(python_cpu.rows[1].speedup.is_some());
 
     let table = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        table.contains("skipped [1]") && table.contains("would take ~"),
-        "{table}"
-    );
+    assert!(table.contains("skipped [1]") && table.contains("would take ~"), "{table}");
     assert_svg(
         &dir.join("sweep-io-wall.svg"),
         &[&NAMES[..], &["python-asyncio", "python-threading"]].concat(),
@@ -124,29 +101,16 @@ fn a_failing_approach_leaves_a_gap_and_a_reason() {
     ];
     let (out, results, dir) = harness("sweep", "sweep-fail", &args);
     let _ = std::fs::remove_dir_all(&bins);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "a failed point makes the sweep exit 1"
-    );
+    assert_eq!(out.status.code(), Some(1), "a failed point makes the sweep exit 1");
     for group in &results.groups {
         let std = group.row("std-threads").unwrap();
-        assert!(
-            std.failure
-                .as_deref()
-                .unwrap_or("")
-                .starts_with("exit code 3"),
-            "{std:?}"
-        );
+        assert!(std.failure.as_deref().unwrap_or("").starts_with("exit code 3"), "{std:?}");
         assert!(std.wall_ms.is_none());
         // The cpu baseline runs the same avt-std binary with --sequential: it fails too.
         assert!(group.row("tokio").unwrap().failure.is_none());
     }
     let table = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        table.contains("failed [1]") && table.contains("exit code 3"),
-        "{table}"
-    );
+    assert!(table.contains("failed [1]") && table.contains("exit code 3"), "{table}");
     // The charts are still drawn, with std-threads as a gap (no points, so no legend entry).
     assert_svg(&dir.join("sweep-io-wall.svg"), &["tokio", "smol"]);
     let wall = std::fs::read_to_string(dir.join("sweep-io-wall.svg")).unwrap();

@@ -12,13 +12,17 @@
 //! just run rayon io                # cargo run --release -p avt-rayon -- io
 //! ```
 
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::ops::Range;
 use std::process::ExitCode;
 use std::thread;
 use std::time::Duration;
 
 use anyhow::Result;
-use avt_common::{Approach, Cpu, Io, Outcome, count_primes_in, split, url};
+use avt_common::{
+    Approach, Cpu, Io, Outcome, Source, all_fetched, count_primes_in, http, limits, split, url,
+};
 use rayon::prelude::*;
 use rayon::{ThreadPool, ThreadPoolBuilder};
 
@@ -34,28 +38,48 @@ fn fetch(id: usize, delay: Duration, log: bool) -> usize {
     id
 }
 
-/// Fetches ids `0..tasks` on the pool, T at a time; returns the ids fetched.
-fn fetch_all(pool: &ThreadPool, tasks: usize, delay: Duration, log: bool) -> Vec<usize> {
-    // A sleeping rayon thread cannot run anything else, so at most T fetches wait at once.
+/// The same fetch over a real socket: a blocking HTTP GET to the delay server on `std::net`
+/// (rayon has no I/O of its own), holding its pool thread until the answer comes. Fails if
+/// connecting or a read stalls longer than `limit`.
+fn fetch_tcp(
+    id: usize,
+    server: SocketAddr,
+    delay: Duration,
+    limit: Duration,
+    log: bool,
+) -> io::Result<usize> {
+    if log {
+        println!("Fetching data from {}", http::url(server, id));
+    }
+    let mut stream = TcpStream::connect_timeout(&server, limit)?;
+    stream.set_read_timeout(Some(limit))?;
+    stream.set_write_timeout(Some(limit))?;
+    stream.write_all(http::request(server, id, delay).as_bytes())?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response)?;
+    let id = http::check_response(&response, id)?;
+    if log {
+        println!("Data fetched from {}", http::url(server, id));
+    }
+    Ok(id)
+}
+
+/// Runs `fetch(id)` for ids `0..tasks` on the pool, T at a time; returns their results.
+fn fetch_all<T: Send>(
+    pool: &ThreadPool,
+    tasks: usize,
+    fetch: impl Fn(usize) -> T + Sync + Send,
+) -> Vec<T> {
+    // A waiting rayon thread cannot run anything else, so at most T fetches wait at once.
     // `with_max_len(1)` makes each fetch its own job, so no thread idles while any remain.
-    pool.install(|| {
-        (0..tasks)
-            .into_par_iter()
-            .with_max_len(1)
-            .map(|id| fetch(id, delay, log))
-            .collect()
-    })
+    pool.install(|| (0..tasks).into_par_iter().with_max_len(1).map(fetch).collect())
 }
 
 /// Counts the primes in every job on the pool's threads.
 fn count_primes(pool: &ThreadPool, jobs: &[Range<u64>]) -> u64 {
     // par_iter hands the jobs to the pool's threads, and an idle thread steals from a busy
     // one, so the unequal jobs balance out without a queue of our own.
-    pool.install(|| {
-        jobs.par_iter()
-            .map(|job| count_primes_in(job.clone()))
-            .sum()
-    })
+    pool.install(|| jobs.par_iter().map(|job| count_primes_in(job.clone())).sum())
 }
 
 /// A pool of exactly `threads` threads (rayon's global pool has one per core).
@@ -65,20 +89,22 @@ fn pool(threads: usize) -> Result<ThreadPool> {
 
 fn io(args: &Io) -> Result<Outcome<Vec<usize>>> {
     let pool = pool(args.threads)?;
-    let ids = fetch_all(&pool, args.tasks, args.delay, args.log);
-    Ok(Outcome {
-        value: ids,
-        worker_threads: pool.current_num_threads(),
-    })
+    let (tasks, delay, log) = (args.tasks, args.delay, args.log);
+    let ids = match args.source {
+        Source::Sleep => fetch_all(&pool, tasks, |id| fetch(id, delay, log)),
+        Source::Tcp { server, timeout } => {
+            // Only T fetches, so T sockets, at once.
+            limits::ensure_open_files(pool.current_num_threads().min(tasks))?;
+            all_fetched(fetch_all(&pool, tasks, |id| fetch_tcp(id, server, delay, timeout, log)))?
+        }
+    };
+    Ok(Outcome { value: ids, worker_threads: pool.current_num_threads() })
 }
 
 fn cpu(args: &Cpu) -> Result<Outcome<u64>> {
     let pool = pool(args.threads)?;
     let count = count_primes(&pool, &split(args.limit, args.jobs));
-    Ok(Outcome {
-        value: count,
-        worker_threads: pool.current_num_threads(),
-    })
+    Ok(Outcome { value: count, worker_threads: pool.current_num_threads() })
 }
 
 fn main() -> ExitCode {

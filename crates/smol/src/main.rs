@@ -12,14 +12,18 @@
 //! just run smol cpu                # cargo run --release -p avt-smol -- cpu
 //! ```
 
+use std::io;
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
 use anyhow::Result;
-use avt_common::{Approach, Cpu, Io, Jobs, Outcome, url};
-use smol::{Executor, Timer, channel, unblock};
+use avt_common::{Approach, Cpu, Io, Jobs, Outcome, Source, all_fetched, http, limits, url};
+use smol::io::{AsyncReadExt, AsyncWriteExt};
+use smol::net::TcpStream;
+use smol::{Executor, Timer, channel, future, unblock};
 
 /// The article's `fetch_data`: one simulated fetch, yielding its thread while it waits.
 async fn fetch(id: usize, delay: Duration, log: bool) -> usize {
@@ -33,18 +37,51 @@ async fn fetch(id: usize, delay: Duration, log: bool) -> usize {
     id
 }
 
-/// Fetches ids `0..tasks` concurrently, one task per fetch; returns the ids fetched.
-async fn fetch_all(ex: &Executor<'_>, tasks: usize, delay: Duration, log: bool) -> Vec<usize> {
+/// The same fetch over a real socket: an HTTP GET to the delay server, which answers after
+/// `delay`, on smol's own `TcpStream` (async-net). Fails if it takes longer than `limit`.
+async fn fetch_tcp(
+    id: usize,
+    server: SocketAddr,
+    delay: Duration,
+    limit: Duration,
+    log: bool,
+) -> io::Result<usize> {
+    if log {
+        println!("Fetching data from {}", http::url(server, id));
+    }
+    let get = async {
+        let mut stream = TcpStream::connect(server).await?;
+        stream.write_all(http::request(server, id, delay).as_bytes()).await?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await?;
+        http::check_response(&response, id)
+    };
+    let too_slow = async {
+        Timer::after(limit).await;
+        Err(io::ErrorKind::TimedOut.into())
+    };
+    let id = future::or(get, too_slow).await?;
+    if log {
+        println!("Data fetched from {}", http::url(server, id));
+    }
+    Ok(id)
+}
+
+/// Runs `fetch(id)` for ids `0..tasks` concurrently, one task each on `ex`; returns their
+/// results.
+async fn fetch_all<F>(ex: &Executor<'_>, tasks: usize, fetch: impl Fn(usize) -> F) -> Vec<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
     // One task per fetch: spawned tasks all wait at once, and whichever executor thread is
     // free runs the next one that is ready.
-    let tasks: Vec<_> = (0..tasks)
-        .map(|id| ex.spawn(fetch(id, delay, log)))
-        .collect();
-    let mut ids = Vec::with_capacity(tasks.len());
+    let tasks: Vec<_> = (0..tasks).map(|id| ex.spawn(fetch(id))).collect();
+    let mut results = Vec::with_capacity(tasks.len());
     for task in tasks {
-        ids.push(task.await);
+        results.push(task.await);
     }
-    ids
+    results
 }
 
 /// Counts the primes in every job on `threads` blocking threads sharing one job queue.
@@ -80,25 +117,25 @@ fn block_on_threads<T>(ex: &Executor<'_>, threads: usize, future: impl Future<Ou
 
 fn io(args: &Io) -> Result<Outcome<Vec<usize>>> {
     let ex = Executor::new();
-    let ids = block_on_threads(
-        &ex,
-        args.threads,
-        fetch_all(&ex, args.tasks, args.delay, args.log),
-    );
-    Ok(Outcome {
-        value: ids,
-        worker_threads: args.threads,
-    })
+    let (tasks, delay, log) = (args.tasks, args.delay, args.log);
+    let ids = match args.source {
+        Source::Sleep => {
+            block_on_threads(&ex, args.threads, fetch_all(&ex, tasks, |id| fetch(id, delay, log)))
+        }
+        Source::Tcp { server, timeout } => {
+            limits::ensure_open_files(tasks)?; // every fetch holds a socket at once
+            let fetches = fetch_all(&ex, tasks, |id| fetch_tcp(id, server, delay, timeout, log));
+            all_fetched(block_on_threads(&ex, args.threads, fetches))?
+        }
+    };
+    Ok(Outcome { value: ids, worker_threads: args.threads })
 }
 
 fn cpu(args: &Cpu) -> Result<Outcome<u64>> {
     let jobs = Arc::new(Jobs::new(args.limit, args.jobs));
     // No executor needed: this thread only waits for the blocking pool.
     let count = smol::block_on(count_primes(jobs, args.threads));
-    Ok(Outcome {
-        value: count,
-        worker_threads: args.threads,
-    })
+    Ok(Outcome { value: count, worker_threads: args.threads })
 }
 
 fn main() -> ExitCode {

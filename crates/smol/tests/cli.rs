@@ -20,6 +20,26 @@ fn io_prints_the_article_lines() {
 }
 
 #[test]
+fn tcp_is_concurrent() {
+    kit::tcp_is_concurrent(BIN);
+}
+
+#[test]
+fn tcp_server_down_is_an_error() {
+    kit::tcp_server_down_is_an_error(BIN);
+}
+
+#[test]
+fn tcp_server_killed_is_an_error() {
+    kit::tcp_server_killed_is_an_error(BIN);
+}
+
+#[test]
+fn tcp_open_file_limit_is_named() {
+    kit::tcp_open_file_limit_is_named(BIN);
+}
+
+#[test]
 fn bad_input_is_a_usage_error() {
     kit::bad_input_is_a_usage_error(BIN);
 }

@@ -13,12 +13,16 @@
 //! just run std cpu --sequential    # the 1x baseline every speedup is measured against
 //! ```
 
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::process::ExitCode;
 use std::thread;
 use std::time::Duration;
 
 use anyhow::Result;
-use avt_common::{Approach, Cpu, Io, Jobs, Outcome, count_primes_in, limits, url};
+use avt_common::{
+    Approach, Cpu, Io, Jobs, Outcome, Source, all_fetched, count_primes_in, http, limits, url,
+};
 
 /// The article's `fetch_data`: one simulated fetch, blocking its thread while it waits.
 fn fetch(id: usize, delay: Duration, log: bool) -> usize {
@@ -32,12 +36,38 @@ fn fetch(id: usize, delay: Duration, log: bool) -> usize {
     id
 }
 
-/// Fetches ids `0..tasks` concurrently, one OS thread per fetch; returns the ids fetched.
-///
-/// At the OS thread limit it stops spawning, waits for the threads already started, and
-/// fails naming the limit.
-fn fetch_all(tasks: usize, delay: Duration, log: bool) -> Result<Vec<usize>> {
+/// The same fetch over a real socket: a blocking HTTP GET to the delay server on `std::net`,
+/// holding this thread until the answer comes (after `delay`). Fails if connecting or a read
+/// stalls longer than `limit`.
+fn fetch_tcp(
+    id: usize,
+    server: SocketAddr,
+    delay: Duration,
+    limit: Duration,
+    log: bool,
+) -> io::Result<usize> {
+    if log {
+        println!("Fetching data from {}", http::url(server, id));
+    }
+    let mut stream = TcpStream::connect_timeout(&server, limit)?;
+    stream.set_read_timeout(Some(limit))?;
+    stream.set_write_timeout(Some(limit))?;
+    stream.write_all(http::request(server, id, delay).as_bytes())?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response)?;
+    let id = http::check_response(&response, id)?;
+    if log {
+        println!("Data fetched from {}", http::url(server, id));
+    }
+    Ok(id)
+}
+
+/// Runs `fetch(id)` for ids `0..tasks` concurrently, one OS thread each; returns their
+/// results. At the OS thread limit it stops spawning, waits for the threads already started,
+/// and fails naming the limit.
+fn fetch_all<T: Send>(tasks: usize, fetch: impl Fn(usize) -> T + Sync) -> Result<Vec<T>> {
     let room = limits::threads_before_map_limit().unwrap_or(usize::MAX);
+    let fetch = &fetch;
     thread::scope(|s| {
         let mut threads = Vec::with_capacity(tasks.min(room));
         for id in 0..tasks {
@@ -46,17 +76,14 @@ fn fetch_all(tasks: usize, delay: Duration, log: bool) -> Result<Vec<usize>> {
             if threads.len() == room {
                 return Err(limits::thread_limit_hit(room, tasks, "vm.max_map_count"));
             }
-            // One thread per fetch: while one sleeps the kernel runs the others, so the waits
+            // One thread per fetch: while one waits the kernel runs the others, so the waits
             // overlap. `Builder` returns the OS's refusal where `s.spawn` would panic.
-            match thread::Builder::new().spawn_scoped(s, move || fetch(id, delay, log)) {
+            match thread::Builder::new().spawn_scoped(s, move || fetch(id)) {
                 Ok(thread) => threads.push(thread),
                 Err(e) => return Err(limits::thread_limit_hit(threads.len(), tasks, e)),
             }
         }
-        Ok(threads
-            .into_iter()
-            .map(|t| t.join().expect("a fetch thread panicked"))
-            .collect())
+        Ok(threads.into_iter().map(|t| t.join().expect("a fetch thread panicked")).collect())
     })
 }
 
@@ -66,10 +93,7 @@ fn count_primes(jobs: &Jobs, threads: usize) -> u64 {
         // T workers, each taking the next job until none are left: a worker that drew a
         // costly job takes fewer, so they all finish at about the same time.
         let workers: Vec<_> = (0..threads).map(|_| s.spawn(|| jobs.work())).collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().expect("a worker thread panicked"))
-            .sum()
+        workers.into_iter().map(|w| w.join().expect("a worker thread panicked")).sum()
     })
 }
 
@@ -79,19 +103,20 @@ fn count_primes_sequential(jobs: &Jobs) -> u64 {
 }
 
 fn io(args: &Io) -> Result<Outcome<Vec<usize>>> {
-    let ids = fetch_all(args.tasks, args.delay, args.log)?;
-    Ok(Outcome {
-        value: ids,
-        worker_threads: args.tasks,
-    })
+    let (tasks, delay, log) = (args.tasks, args.delay, args.log);
+    let ids = match args.source {
+        Source::Sleep => fetch_all(tasks, |id| fetch(id, delay, log))?,
+        Source::Tcp { server, timeout } => {
+            limits::ensure_open_files(tasks)?; // every fetch holds a socket at once
+            all_fetched(fetch_all(tasks, |id| fetch_tcp(id, server, delay, timeout, log))?)?
+        }
+    };
+    Ok(Outcome { value: ids, worker_threads: tasks })
 }
 
 fn cpu(args: &Cpu) -> Result<Outcome<u64>> {
     let jobs = Jobs::new(args.limit, args.jobs);
-    Ok(Outcome {
-        value: count_primes(&jobs, args.threads),
-        worker_threads: args.threads,
-    })
+    Ok(Outcome { value: count_primes(&jobs, args.threads), worker_threads: args.threads })
 }
 
 fn sequential(args: &Cpu) -> u64 {

@@ -12,15 +12,19 @@
 //! just run tokio cpu               # cargo run --release -p avt-tokio -- cpu
 //! ```
 
+use std::io;
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Result;
-use avt_common::{Approach, Cpu, Io, Jobs, Outcome, url};
+use avt_common::{Approach, Cpu, Io, Jobs, Outcome, Source, all_fetched, http, limits, url};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 use tokio::runtime::{Builder, Runtime};
 use tokio::task::JoinSet;
-use tokio::time::sleep;
+use tokio::time::{sleep, timeout};
 
 /// The article's `fetch_data`: one simulated fetch, yielding its thread while it waits.
 async fn fetch(id: usize, delay: Duration, log: bool) -> usize {
@@ -34,13 +38,43 @@ async fn fetch(id: usize, delay: Duration, log: bool) -> usize {
     id
 }
 
-/// Fetches ids `0..tasks` concurrently, one task per fetch; returns the ids fetched.
-async fn fetch_all(tasks: usize, delay: Duration, log: bool) -> Vec<usize> {
+/// The same fetch over a real socket: an HTTP GET to the delay server, which answers after
+/// `delay`, on tokio's own `TcpStream`. Fails if it takes longer than `limit`.
+async fn fetch_tcp(
+    id: usize,
+    server: SocketAddr,
+    delay: Duration,
+    limit: Duration,
+    log: bool,
+) -> io::Result<usize> {
+    if log {
+        println!("Fetching data from {}", http::url(server, id));
+    }
+    let get = async {
+        let mut stream = TcpStream::connect(server).await?;
+        stream.write_all(http::request(server, id, delay).as_bytes()).await?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await?;
+        http::check_response(&response, id)
+    };
+    let id = timeout(limit, get).await.map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
+    if log {
+        println!("Data fetched from {}", http::url(server, id));
+    }
+    Ok(id)
+}
+
+/// Runs `fetch(id)` for ids `0..tasks` concurrently, one task each; returns their results.
+async fn fetch_all<F>(tasks: usize, fetch: impl Fn(usize) -> F) -> Vec<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
     let mut set = JoinSet::new();
     for id in 0..tasks {
         // One task per fetch: spawned tasks all wait at once, and the runtime's workers
         // share them out (a plain `.await` in a loop would fetch one after another).
-        set.spawn(fetch(id, delay, log));
+        set.spawn(fetch(id));
     }
     // Wait for every fetch, in the order they finish.
     set.join_all().await
@@ -60,29 +94,29 @@ async fn count_primes(jobs: Arc<Jobs>, threads: usize) -> u64 {
 
 /// A multi-thread runtime with `threads` workers (`#[tokio::main]` builds one per core).
 fn runtime(threads: usize) -> Result<Runtime> {
-    Ok(Builder::new_multi_thread()
-        .worker_threads(threads)
-        .enable_time()
-        .build()?)
+    Ok(Builder::new_multi_thread().worker_threads(threads).enable_all().build()?)
 }
 
 fn io(args: &Io) -> Result<Outcome<Vec<usize>>> {
     let rt = runtime(args.threads)?;
-    let ids = rt.block_on(fetch_all(args.tasks, args.delay, args.log));
-    Ok(Outcome {
-        value: ids,
-        worker_threads: rt.metrics().num_workers(),
-    })
+    let (tasks, delay, log) = (args.tasks, args.delay, args.log);
+    let ids = match args.source {
+        Source::Sleep => rt.block_on(fetch_all(tasks, |id| fetch(id, delay, log))),
+        Source::Tcp { server, timeout } => {
+            limits::ensure_open_files(tasks)?; // every fetch holds a socket at once
+            all_fetched(
+                rt.block_on(fetch_all(tasks, |id| fetch_tcp(id, server, delay, timeout, log))),
+            )?
+        }
+    };
+    Ok(Outcome { value: ids, worker_threads: rt.metrics().num_workers() })
 }
 
 fn cpu(args: &Cpu) -> Result<Outcome<u64>> {
     let rt = runtime(args.threads)?;
     let jobs = Arc::new(Jobs::new(args.limit, args.jobs));
     let count = rt.block_on(count_primes(jobs, args.threads));
-    Ok(Outcome {
-        value: count,
-        worker_threads: args.threads,
-    })
+    Ok(Outcome { value: count, worker_threads: args.threads })
 }
 
 fn main() -> ExitCode {

@@ -25,18 +25,15 @@ pub fn harness(command: &str, name: &str, args: &[&str]) -> (Output, Results, Pa
         .args(args)
         .output()
         .unwrap();
+    // A tcp run's results are written as <command>-tcp.*.
+    let tcp = args.windows(2).any(|w| w == ["--source", "tcp"]);
+    let command = if tcp { format!("{command}-tcp") } else { command.to_string() };
     let json =
         std::fs::read_to_string(out_dir.join(format!("{command}.json"))).unwrap_or_else(|e| {
-            panic!(
-                "no results ({e}); stderr:\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            )
+            panic!("no results ({e}); stderr:\n{}", String::from_utf8_lossy(&out.stderr))
         });
     for ext in ["md", "csv"] {
-        assert!(
-            out_dir.join(format!("{command}.{ext}")).is_file(),
-            "{command}.{ext} missing"
-        );
+        assert!(out_dir.join(format!("{command}.{ext}")).is_file(), "{command}.{ext} missing");
     }
     (out, serde_json::from_str(&json).unwrap(), out_dir)
 }
@@ -44,11 +41,7 @@ pub fn harness(command: &str, name: &str, args: &[&str]) -> (Output, Results, Pa
 /// A stand-in for an example binary: `avt-harness fake [flags] -- <the example's args>`.
 pub fn stand_in(dir: &Path, binary: &str, flags: &str) {
     let path = dir.join(binary);
-    std::fs::write(
-        &path,
-        format!("#!/bin/sh\nexec '{HARNESS}' fake {flags} -- \"$@\"\n"),
-    )
-    .unwrap();
+    std::fs::write(&path, format!("#!/bin/sh\nexec '{HARNESS}' fake {flags} -- \"$@\"\n")).unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
@@ -56,16 +49,8 @@ pub fn stand_in(dir: &Path, binary: &str, flags: &str) {
 /// A well-formed SVG document (one root element, every tag closed) that names `series`.
 pub fn assert_svg(path: &Path, series: &[&str]) {
     let svg = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert!(
-        svg.trim_start().starts_with("<svg"),
-        "{}: not an SVG",
-        path.display()
-    );
-    assert!(
-        svg.trim_end().ends_with("</svg>"),
-        "{}: unterminated",
-        path.display()
-    );
+    assert!(svg.trim_start().starts_with("<svg"), "{}: not an SVG", path.display());
+    assert!(svg.trim_end().ends_with("</svg>"), "{}: unterminated", path.display());
     let (mut depth, mut rest) = (0i64, svg.as_str());
     while let Some(at) = rest.find('<') {
         let end = rest[at..].find('>').map(|e| at + e).expect("unclosed tag");
@@ -75,11 +60,7 @@ pub fn assert_svg(path: &Path, series: &[&str]) {
         } else if !tag.ends_with('/') && !tag.starts_with('?') && !tag.starts_with('!') {
             depth += 1;
         }
-        assert!(
-            depth >= 0,
-            "{}: a closing tag without an opening one",
-            path.display()
-        );
+        assert!(depth >= 0, "{}: a closing tag without an opening one", path.display());
         rest = &rest[end + 1..];
     }
     assert_eq!(depth, 0, "{}: unbalanced tags", path.display());

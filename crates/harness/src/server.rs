@@ -1,0 +1,84 @@
+//! The delay server as a child of the harness, for `--source tcp`: started before the io
+//! rows, stopped after them, also when a run fails or the harness is interrupted.
+#![allow(unsafe_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::ValueEnum;
+use serde::{Deserialize, Serialize};
+
+/// Where the io rows' waits come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// A timer in every fetch (the article's simulation)
+    Sleep,
+    /// Real HTTP requests to a delay server the harness starts on 127.0.0.1
+    Tcp,
+}
+
+/// A running `avt-delay-server`; dropping it stops the server.
+pub struct DelayServer {
+    child: Child,
+    pub addr: SocketAddr,
+}
+
+impl DelayServer {
+    /// Starts `bin_dir/avt-delay-server --port 0` and reads the address it bound.
+    pub fn start(bin_dir: &Path) -> Result<DelayServer> {
+        let program = bin_dir.join("avt-delay-server");
+        let mut command = Command::new(&program);
+        command.args(["--port", "0"]).stdin(Stdio::null()).stdout(Stdio::piped());
+        // SAFETY: prctl is async-signal-safe. It makes the kernel send SIGTERM to the
+        // server if the harness dies without stopping it (even by SIGKILL): no orphan.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
+        let mut child =
+            command.spawn().with_context(|| format!("cannot start {}", program.display()))?;
+        let stdout = child.stdout.take().context("the delay server has no stdout")?;
+        let mut server = DelayServer { child, addr: SocketAddr::from(([127, 0, 0, 1], 0)) };
+        // Its first line is its address; a server that says nothing in 10 s is stopped.
+        let (sender, line) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut first = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut first);
+            let _ = sender.send(first);
+        });
+        let first = line.recv_timeout(Duration::from_secs(10)).unwrap_or_default();
+        server.addr = match first.trim().parse() {
+            Ok(addr) => addr,
+            Err(_) => bail!("the delay server did not print its address (got {first:?})"),
+        };
+        eprintln!("delay server listening on {}", server.addr);
+        Ok(server)
+    }
+}
+
+impl Drop for DelayServer {
+    /// SIGTERM (it finishes cleanly), then SIGKILL after 5 s.
+    fn drop(&mut self) {
+        let pid = self.child.id() as libc::pid_t;
+        // SAFETY: kill has no memory effects; the child is ours and not yet reaped.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
