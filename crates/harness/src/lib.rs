@@ -11,6 +11,7 @@ pub mod plan;
 pub mod run_all;
 pub mod runner;
 pub mod server;
+pub mod setup;
 pub mod stats;
 pub mod summary;
 pub mod sweep;
@@ -22,7 +23,7 @@ use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::machine::Environment;
-use crate::plan::{CpuParams, IoParams, Python};
+use crate::plan::{CpuParams, IoParams};
 use crate::runner::{Expected, Group, Interrupted, RunRecord, Runner};
 use crate::summary::GroupSummary;
 
@@ -62,46 +63,6 @@ pub struct Settings {
     /// sweep only: the points and the cap.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sweep: Option<sweep::SweepSettings>,
-}
-
-/// Whether to add the Python rows, and why not when they are left out.
-pub fn python_rows(wanted: bool) -> (Option<Python>, Option<String>) {
-    if !wanted {
-        return (None, Some("left out (--no-python)".into()));
-    }
-    match Python::find() {
-        Some(python) => (Some(python), None),
-        None => (None, Some("python3 is not on PATH, so the Python rows are left out".into())),
-    }
-}
-
-/// The delay server for `--source tcp` (None for a sleep), and the name the results are
-/// written under: `<command>` or `<command>-tcp`.
-pub fn source(
-    source: server::Source,
-    bin_dir: &std::path::Path,
-    command: &str,
-) -> Result<(Option<server::DelayServer>, String)> {
-    Ok(match source {
-        server::Source::Sleep => (None, command.to_string()),
-        server::Source::Tcp => {
-            (Some(server::DelayServer::start(bin_dir)?), format!("{command}-tcp"))
-        }
-    })
-}
-
-/// Points an io row at the delay server, if there is one.
-pub fn over_tcp(mut row: plan::Row, server: Option<&server::DelayServer>) -> plan::Row {
-    if let Some(server) = server {
-        row.spec.args.extend([
-            "--source".into(),
-            "tcp".into(),
-            "--server".into(),
-            server.addr.to_string(),
-        ]);
-        row.params.source = Some("tcp".into());
-    }
-    row
 }
 
 /// Fails unless every row's program exists (Python is found on PATH, not checked here).

@@ -84,7 +84,10 @@ fn quick_run_all_over_the_five_crates_verifies_every_row() {
     assert!(cpu_python.row("python-threading").unwrap().speedup.is_some());
     assert!(io.row("tokio").unwrap().x_ideal.is_some_and(|x| x < 5.0));
     let table = String::from_utf8_lossy(&out.stdout);
-    assert!(table.contains("io: 20 fetches") && table.contains("cpu: primes"), "{table}");
+    assert!(
+        table.contains("io: 20 fetches") && table.contains("cpu: 2 threads, primes"),
+        "{table}"
+    );
     common::assert_svg(&out_dir.join("run-all.svg"), &[&names[..], &python[..]].concat());
     let _ = std::fs::remove_dir_all(out_dir);
 }

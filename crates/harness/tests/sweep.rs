@@ -52,7 +52,8 @@ fn tiny_sweep_over_the_real_crates_and_python() {
             );
         }
     }
-    let python_cpu = results.groups.iter().find(|g| g.label.starts_with("cpu, Python")).unwrap();
+    let python_cpu =
+        results.groups.iter().find(|g| g.label.starts_with("cpu, the Python originals")).unwrap();
     assert_eq!(python_cpu.rows[1].params.limit, Some(10_000), "Python counts to a tenth");
     assert!(python_cpu.rows[1].speedup.is_some());
 

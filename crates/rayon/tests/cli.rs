@@ -1,13 +1,11 @@
-//! End-to-end tests of the avt-rayon binary: the checks every example must pass.
+//! End-to-end tests of the avt-rayon binary: the checks every example must pass, and the
+//! ⌈N/T⌉ waits of fetching on a CPU pool.
 
 use avt_testkit as kit;
 
 const BIN: &str = env!("CARGO_BIN_EXE_avt-rayon");
 
-#[test]
-fn cpu_counts_primes() {
-    kit::cpu_counts_primes(BIN);
-}
+avt_testkit::every_example!(BIN);
 
 /// rayon runs only T fetches at a time: N fetches take ceil(N/T) delays, as its doc says.
 #[test]
@@ -24,21 +22,6 @@ fn io_takes_ceil_n_over_t_delays() {
     }
 }
 
-#[test]
-fn io_prints_the_article_lines() {
-    kit::io_prints_the_article_lines(BIN);
-}
-
-#[test]
-fn bad_input_is_a_usage_error() {
-    kit::bad_input_is_a_usage_error(BIN);
-}
-
-#[test]
-fn json_parses() {
-    kit::json_parses(BIN);
-}
-
 /// Over tcp too, rayon holds only T requests at a time: ceil(N/T) rounds of the delay.
 #[test]
 fn tcp_takes_ceil_n_over_t_delays() {
@@ -48,14 +31,4 @@ fn tcp_takes_ceil_n_over_t_delays() {
     let r = kit::report(BIN, &[&args[..], &["--delay-ms", "200"]].concat());
     assert_eq!((r.result, r.params.source.as_deref()), (8, Some("tcp")));
     assert!(r.elapsed_ms >= 800.0 && r.elapsed_ms < 950.0, "8 on 2 threads: {} ms", r.elapsed_ms);
-}
-
-#[test]
-fn tcp_server_down_is_an_error() {
-    kit::tcp_server_down_is_an_error(BIN);
-}
-
-#[test]
-fn tcp_server_killed_is_an_error() {
-    kit::tcp_server_killed_is_an_error(BIN);
 }

@@ -172,3 +172,54 @@ pub fn tcp_open_file_limit_is_named(bin: &str) {
         "{stderr}"
     );
 }
+
+/// The tests every example binary must pass, as `#[test]` functions:
+/// `avt_testkit::every_example!(env!("CARGO_BIN_EXE_avt-tokio"));`
+#[macro_export]
+macro_rules! every_example {
+    ($bin:expr) => {
+        #[test]
+        fn cpu_counts_primes() {
+            $crate::cpu_counts_primes($bin);
+        }
+        #[test]
+        fn io_prints_the_article_lines() {
+            $crate::io_prints_the_article_lines($bin);
+        }
+        #[test]
+        fn bad_input_is_a_usage_error() {
+            $crate::bad_input_is_a_usage_error($bin);
+        }
+        #[test]
+        fn json_parses() {
+            $crate::json_parses($bin);
+        }
+        #[test]
+        fn tcp_server_down_is_an_error() {
+            $crate::tcp_server_down_is_an_error($bin);
+        }
+        #[test]
+        fn tcp_server_killed_is_an_error() {
+            $crate::tcp_server_killed_is_an_error($bin);
+        }
+    };
+}
+
+/// The tests of an approach that has every fetch in flight at once (all but rayon).
+#[macro_export]
+macro_rules! all_at_once {
+    ($bin:expr) => {
+        #[test]
+        fn io_is_concurrent() {
+            $crate::io_is_concurrent($bin);
+        }
+        #[test]
+        fn tcp_is_concurrent() {
+            $crate::tcp_is_concurrent($bin);
+        }
+        #[test]
+        fn tcp_open_file_limit_is_named() {
+            $crate::tcp_open_file_limit_is_named($bin);
+        }
+    };
+}
