@@ -89,6 +89,7 @@ fn run(approach: &Approach, command: cli::Command) -> Result<Report> {
                 verified: true,
                 elapsed_ms,
                 worker_threads: out.worker_threads,
+                build: Some(build().into()),
             }
         }
         cli::Command::Cpu(cpu) => {
@@ -157,7 +158,13 @@ fn cpu_report(name: &str, cpu: &Cpu, out: Outcome<u64>, elapsed_ms: f64) -> Resu
         verified,
         elapsed_ms,
         worker_threads: out.worker_threads,
+        build: Some(build().into()),
     })
+}
+
+/// How this binary was built: `release`, or `dev` when debug assertions are on.
+fn build() -> &'static str {
+    if cfg!(debug_assertions) { "dev" } else { "release" }
 }
 
 fn ms_since(start: Instant) -> f64 {

@@ -24,6 +24,9 @@ pub struct Report {
     pub elapsed_ms: f64,
     /// Worker threads the approach ran the work on (io on std threads: one per fetch).
     pub worker_threads: usize,
+    /// How the binary was built: `release`, or `dev` (debug assertions on).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub build: Option<String>,
 }
 
 /// The parameters of a run; those of the other example are absent.

@@ -86,5 +86,6 @@ fn answer(example: &[String], wrong: bool) -> Report {
         verified: true,
         elapsed_ms: 1.0,
         worker_threads: threads,
+        build: None,
     }
 }

@@ -210,6 +210,10 @@ impl Setup {
             eprintln!("{}: interrupted; the run was killed and no results were written", self.name);
             return Ok(ExitCode::from(130));
         };
+        let mut environment = environment;
+        if let Some(build) = reported_build(&runs) {
+            environment.profile = build;
+        }
         let results = Results {
             command: self.name.clone(),
             ok: summaries.iter().all(|g| g.ok()),
@@ -226,4 +230,12 @@ impl Setup {
         eprintln!("results written to {}", names.join(", "));
         Ok(if results.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
     }
+}
+
+/// The build the Rust binaries reported (`release` or `dev`; `mixed` if they differ): the
+/// truth where the folder name is only a guess (binaries copied to another machine).
+fn reported_build(runs: &[crate::runner::RunRecord]) -> Option<String> {
+    let mut builds = runs.iter().filter_map(|r| r.report.as_ref()?.build.as_deref());
+    let first = builds.next()?;
+    Some(if builds.all(|b| b == first) { first.to_string() } else { "mixed".to_string() })
 }

@@ -80,6 +80,7 @@ fn quick_run_all_over_the_five_crates_verifies_every_row() {
         }
     }
     assert_eq!(cpu.expected.source, "π table");
+    assert_eq!(results.environment.profile, "dev", "the binaries report their own build");
     assert!(cpu.row("sequential").unwrap().speedup.is_some());
     assert!(cpu_python.row("python-threading").unwrap().speedup.is_some());
     assert!(io.row("tokio").unwrap().x_ideal.is_some_and(|x| x < 5.0));
