@@ -3,10 +3,10 @@
 
 Copies results/<name>.{json,md,csv} (and any <name>-*.svg charts) to results/sample/, then
 replaces the README's text between `<!-- sample:<name> -->` and `<!-- /sample:<name> -->`
-with results/sample/<name>.md. A test (crates/harness/tests/readme.rs) checks that the two
-stay in step.
+with results/sample/<name>.md, up to its "## Every point" section (a sweep's details stay in
+the file). A test (crates/harness/tests/readme.rs) checks that the two stay in step.
 
-    python3 scripts/promote-sample.py run-all
+    python3 scripts/promote-sample.py run-all run-all-tcp sweep sweep-tcp
 """
 import pathlib
 import shutil
@@ -30,7 +30,7 @@ for name in names:
         sys.exit(f"README.md has no {start} … {end} markers")
     head, rest = readme.split(start, 1)
     _, tail = rest.split(end, 1)
-    body = (sample / f"{name}.md").read_text().strip()
+    body = (sample / f"{name}.md").read_text().split("## Every point")[0].strip()
     readme = f"{head}{start}\n{body}\n{end}{tail}"
     print(f"results/sample/ and README.md now show results/{name}.md")
 readme_path.write_text(readme)

@@ -122,6 +122,7 @@ fn io(args: &Io) -> Result<Outcome<Vec<usize>>> {
 }
 
 fn cpu(args: &Cpu) -> Result<Outcome<u64>> {
+    // The T executor threads idle here while T blocking threads count.
     set_executor_threads(args.threads);
     let jobs = Arc::new(Jobs::new(args.limit, args.jobs));
     let count = task::block_on(count_primes(jobs, args.threads));

@@ -64,7 +64,8 @@ struct IoArgs {
     /// The delay server's address, with --source tcp (start one with avt-delay-server)
     #[arg(long, value_name = "ADDR")]
     server: Option<SocketAddr>,
-    /// With --source tcp: fail a request that takes longer, in ms [default: D + 10000]
+    /// With --source tcp: fail a request that takes longer, in ms (std-threads and rayon:
+    /// per connect and per read) [default: D + 10000]
     #[arg(long, value_name = "MS",
           value_parser = clap::value_parser!(u64).range(1..=2 * MAX_DELAY_MS))]
     timeout_ms: Option<u64>,

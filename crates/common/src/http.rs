@@ -52,7 +52,8 @@ pub fn failure_kind(error: &io::Error) -> &'static str {
         ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof => "connection closed",
         TimedOut | WouldBlock => "timed out",
         InvalidData => "bad response",
-        _ if error.raw_os_error() == Some(24) => "too many open files (RLIMIT_NOFILE)",
+        _ if error.raw_os_error() == Some(libc::EMFILE) => "too many open files (RLIMIT_NOFILE)",
+        _ if error.raw_os_error() == Some(libc::ENFILE) => "too many open files (fs.file-max)",
         AddrNotAvailable => "no local port left",
         _ => "other error",
     }

@@ -117,17 +117,18 @@ pub fn all_fetched(results: Vec<io::Result<usize>>) -> Result<Vec<usize>> {
         match result {
             Ok(id) => ids.push(id),
             Err(e) => {
-                *kinds.entry(http::failure_kind(&e)).or_default() += 1;
-                first.get_or_insert(e);
+                let kind = http::failure_kind(&e);
+                *kinds.entry(kind).or_default() += 1;
+                first.get_or_insert((kind, e));
             }
         }
     }
     match first {
         None => Ok(ids),
-        Some(first) => {
+        Some((kind, first)) => {
             let counts: Vec<String> = kinds.iter().map(|(k, n)| format!("{k}: {n}")).collect();
             bail!(
-                "{} of {tasks} fetches failed ({}); {} succeeded; first error: {first}",
+                "{} of {tasks} fetches failed ({}); {} succeeded; first error ({kind}): {first}",
                 tasks - ids.len(),
                 counts.join(", "),
                 ids.len()

@@ -96,5 +96,13 @@ pub fn run_all(args: RunAllArgs) -> Result<ExitCode> {
         settings.cpu = Some(cpu);
         settings.python_cpu = setup.python_cpu(cpu);
     }
-    setup.run(groups, settings, |_, _| {}, output::terminal, charts::write_run_all)
+    let limits_are_results = false;
+    setup.run(
+        groups,
+        settings,
+        |_, _| {},
+        limits_are_results,
+        output::terminal,
+        charts::write_run_all,
+    )
 }

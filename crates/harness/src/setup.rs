@@ -188,12 +188,14 @@ impl Setup {
     }
 
     /// Runs `groups` (see [`crate::execute`]), prints and writes the results, and gives the
-    /// exit status: 0 when no row failed, 1 when any did, 130 when interrupted.
+    /// exit status: 0 when no row failed, 1 when any did, 130 when interrupted. With
+    /// `limits_are_results`, a row that hit an OS limit or the timeout does not count as failed.
     pub fn run(
         &self,
         mut groups: Vec<Group>,
         settings: Settings,
         before: impl FnMut(&mut Group, &[GroupSummary]),
+        limits_are_results: bool,
         terminal: fn(&Results) -> String,
         charts: fn(&Results, &std::path::Path, &str) -> Result<Vec<PathBuf>>,
     ) -> Result<ExitCode> {
@@ -216,7 +218,10 @@ impl Setup {
         }
         let results = Results {
             command: self.name.clone(),
-            ok: summaries.iter().all(|g| g.ok()),
+            ok: summaries.iter().flat_map(|g| &g.rows).all(|row| match &row.failure {
+                None => true,
+                Some(why) => limits_are_results && crate::summary::reached_a_limit(why),
+            }),
             environment,
             settings,
             groups: summaries,

@@ -58,11 +58,6 @@ pub struct GroupSummary {
 }
 
 impl GroupSummary {
-    /// No row failed (skipped rows are not failures).
-    pub fn ok(&self) -> bool {
-        self.rows.iter().all(|r| r.failure.is_none())
-    }
-
     pub fn row(&self, approach: &str) -> Option<&RowSummary> {
         self.rows.iter().find(|r| r.approach == approach)
     }
@@ -134,6 +129,12 @@ pub fn summarize(
         expected: expected.clone(),
         rows,
     }
+}
+
+/// Whether a failure is an approach reaching a limit (the example exited 1 naming it, or
+/// the run timed out), rather than going wrong (a wrong result, a crash).
+pub fn reached_a_limit(failure: &str) -> bool {
+    failure.starts_with("exit code 1:") || failure.starts_with("timed out")
 }
 
 /// Peak RSS per task in flight, in bytes, above the same contender's smallest io point:

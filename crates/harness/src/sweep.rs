@@ -63,8 +63,9 @@ pub struct SweepSettings {
     pub cap_s: u64,
 }
 
-/// Runs `sweep`; exit status 0 when no run failed (skipped points are not failures; failed
-/// points, like std threads past the OS thread limit, are).
+/// Runs `sweep`; exit status 0 unless a run went wrong. A point an approach cannot reach
+/// (an OS limit, or the timeout) is a result, shown as failed with its reason; a skipped
+/// point is shown with its estimate.
 pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = args.threads.map_or(cores, |t| t as usize);
@@ -115,13 +116,49 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
     let cap = args.cap_s as f64;
     let skip_over_cap = |group: &mut Group, done: &[GroupSummary]| {
         for row in &mut group.rows {
-            if let Some(secs) = estimate_s(row, done).filter(|&s| s > cap) {
-                row.skip =
-                    Some(format!("would take ~{secs:.0} s per run, over the {cap:.0} s cap"));
-            }
+            row.skip = skip_reason(row, done, cap);
         }
     };
-    setup.run(groups, settings, skip_over_cap, output::sweep_terminal, charts::write_sweep)
+    let limits_are_results = true;
+    setup.run(
+        groups,
+        settings,
+        skip_over_cap,
+        limits_are_results,
+        output::sweep_terminal,
+        charts::write_sweep,
+    )
+}
+
+/// Why `row` should not run, if it should not: it timed out at a smaller point already, or
+/// its estimated time is over the cap. (A row that failed otherwise runs again: its failure
+/// at this point is worth showing, and comes quickly.)
+fn skip_reason(row: &Row, done: &[GroupSummary], cap: f64) -> Option<String> {
+    let size = |params: &avt_common::Params| params.tasks.unwrap_or(0).max(params.threads);
+    let timed_out = done.iter().flat_map(|g| &g.rows).find(|r| {
+        r.approach == row.approach
+            && r.example == row.example
+            && size(&r.params) < size(&row.params)
+            && r.failure.as_deref().is_some_and(|f| f.starts_with("timed out"))
+    });
+    if let Some(earlier) = timed_out {
+        let at = match earlier.params.tasks {
+            Some(tasks) => format!("{tasks} tasks"),
+            None => format!("{} threads", earlier.params.threads),
+        };
+        return Some(format!("timed out at {at} already"));
+    }
+    let failed_smaller = done.iter().flat_map(|g| &g.rows).any(|r| {
+        r.approach == row.approach
+            && r.example == row.example
+            && size(&r.params) < size(&row.params)
+            && r.failure.is_some()
+    });
+    if failed_smaller {
+        return None;
+    }
+    let secs = estimate_s(row, done).filter(|&s| s > cap)?;
+    Some(format!("would take ~{secs:.0} s per run, over the {cap:.0} s cap"))
 }
 
 /// How long one run of `row` should take, in seconds, from what ran before it.

@@ -51,7 +51,7 @@ fn failing_rows_are_marked_and_the_others_still_run() {
         let smol_runs = results.runs.iter().filter(|r| r.approach == "smol").count();
         assert_eq!(smol_runs, results.groups.len());
     }
-    assert!(table.contains("tokio        FAILED: exit code 3"), "{table}");
+    assert!(table.contains(&format!("{:<17} FAILED: exit code 3", "tokio")), "{table}");
 }
 
 #[test]

@@ -78,11 +78,13 @@ fn fetch_all<T: Send>(
 /// Counts the primes in every job on the pool's threads.
 fn count_primes(pool: &ThreadPool, jobs: &[Range<u64>]) -> u64 {
     // par_iter hands the jobs to the pool's threads, and an idle thread steals from a busy
-    // one, so the unequal jobs balance out without a queue of our own.
-    pool.install(|| jobs.par_iter().map(|job| count_primes_in(job.clone())).sum())
+    // one. By default it hands out runs of adjacent jobs, and the costliest jobs are adjacent
+    // (at the top); `with_max_len(1)` lets each job be stolen on its own, so they balance.
+    pool.install(|| jobs.par_iter().with_max_len(1).map(|job| count_primes_in(job.clone())).sum())
 }
 
-/// A pool of exactly `threads` threads (rayon's global pool has one per core).
+/// A pool of exactly `threads` threads (rayon's global pool has one per logical CPU, or
+/// RAYON_NUM_THREADS).
 fn pool(threads: usize) -> Result<ThreadPool> {
     Ok(ThreadPoolBuilder::new().num_threads(threads).build()?)
 }

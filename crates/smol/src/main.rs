@@ -1,5 +1,6 @@
 //! smol: a small runtime assembled from parts. An `Executor` runs tasks (futures, not
-//! threads) on exactly the threads you give it: smol starts no worker threads of its own.
+//! threads) only on threads that call `Executor::run`: it starts none of its own (unlike
+//! `smol::spawn`'s global executor, which starts SMOL_THREADS, default 1).
 //!
 //! Choose it for I/O-bound programs that want a small, explicit runtime: it is what
 //! async-std was built from, and where its maintainers send async-std's users. Blocking or

@@ -2,7 +2,7 @@
 //! scoped worker threads. There is no runtime: the kernel schedules everything.
 //!
 //! Choose it when what is in flight at once is modest (up to a few thousand) or the work is
-//! CPU-bound and you want no dependency: threads are simple, and unlike CPython's they run
+//! CPU-bound and you want no dependency: threads are simple, and unlike CPython's under the GIL they run
 //! truly in parallel. Each costs a stack and a kernel task, and the OS caps how many exist.
 //!
 //! Run with:

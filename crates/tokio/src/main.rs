@@ -57,7 +57,8 @@ async fn fetch_tcp(
         stream.read_to_end(&mut response).await?;
         http::check_response(&response, id)
     };
-    let id = timeout(limit, get).await.map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
+    // A timeout's `Elapsed` converts into an io::Error of kind TimedOut.
+    let id = timeout(limit, get).await??;
     if log {
         println!("Data fetched from {}", http::url(server, id));
     }
@@ -92,7 +93,8 @@ async fn count_primes(jobs: Arc<Jobs>, threads: usize) -> u64 {
     set.join_all().await.into_iter().sum()
 }
 
-/// A multi-thread runtime with `threads` workers (`#[tokio::main]` builds one per core).
+/// A multi-thread runtime with `threads` workers (`#[tokio::main]` builds one per CPU, or
+/// TOKIO_WORKER_THREADS).
 fn runtime(threads: usize) -> Result<Runtime> {
     Ok(Builder::new_multi_thread().worker_threads(threads).enable_all().build()?)
 }
@@ -113,6 +115,7 @@ fn io(args: &Io) -> Result<Outcome<Vec<usize>>> {
 }
 
 fn cpu(args: &Cpu) -> Result<Outcome<u64>> {
+    // The T async workers idle here while T blocking threads count: 2T + 1 threads in all.
     let rt = runtime(args.threads)?;
     let jobs = Arc::new(Jobs::new(args.limit, args.jobs));
     let count = rt.block_on(count_primes(jobs, args.threads));
