@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Make the latest harness results the committed sample the README quotes.
 
-Copies results/<name>.{json,md,csv} (and any <name>-*.svg charts) to results/sample/, then
+Copies results/<name>.{json,md,csv} and its charts (.svg) to results/sample/, then
 replaces the README's text between `<!-- sample:<name> -->` and `<!-- /sample:<name> -->`
 with results/sample/<name>.md, up to its "## Every point" section (a sweep's details stay in
 the file). A test (crates/harness/tests/readme.rs) checks that the two stay in step.
@@ -20,7 +20,9 @@ readme_path = root / "README.md"
 readme = readme_path.read_text()
 for name in names:
     files = [root / "results" / f"{name}.{ext}" for ext in ("json", "md", "csv")]
-    files += sorted((root / "results").glob(f"{name}-*.svg"))
+    # Its charts: <name>.svg (run-all) or <name>-io-*.svg and <name>-cpu-*.svg (sweep).
+    for pattern in (f"{name}.svg", f"{name}-io-*.svg", f"{name}-cpu-*.svg"):
+        files += sorted((root / "results").glob(pattern))
     for f in files:
         if not f.is_file():
             sys.exit(f"missing {f.relative_to(root)}: run `just {name}` first")
