@@ -130,15 +130,15 @@ impl Setup {
     /// The cpu group at `threads`: the sequential baseline and every Rust approach; then the
     /// Python originals' group at a tenth of the limit, when they run.
     pub fn cpu_groups(&self, cpu: CpuParams, threads: usize) -> Vec<Group> {
-        let (label, short) = (format!("{threads} threads"), format!("{threads} threads"));
+        let point = format!("{threads} threads");
         let sequential = Contender::sequential(&self.bin_dir);
         let rows = std::iter::once(&sequential).chain(&self.rust);
         let mut groups = vec![Group {
             label: format!(
-                "cpu: {label}, primes in [0, {}] by trial division, {} jobs",
+                "cpu: {point}, primes in [0, {}] by trial division, {} jobs",
                 cpu.limit, cpu.jobs
             ),
-            short: format!("cpu {short}"),
+            short: format!("cpu {point}"),
             example: Example::Cpu,
             rows: rows.map(|c| c.row(Example::Cpu, cpu.with_threads(threads))).collect(),
             baseline: Some(sequential.name),
@@ -147,11 +147,11 @@ impl Setup {
             let pcpu = crate::plan::python_cpu(cpu);
             groups.push(Group {
                 label: format!(
-                    "cpu, the Python originals: {label}, primes in [0, {}] (a tenth of the Rust \
+                    "cpu, the Python originals: {point}, primes in [0, {}] (a tenth of the Rust \
                      limit), {} jobs",
                     pcpu.limit, pcpu.jobs
                 ),
-                short: format!("cpu python {short}"),
+                short: format!("cpu python {point}"),
                 example: Example::Cpu,
                 rows: [sequential, threading]
                     .iter()
@@ -200,7 +200,7 @@ impl Setup {
         charts: fn(&Results, &std::path::Path, &str) -> Result<Vec<PathBuf>>,
     ) -> Result<ExitCode> {
         crate::check_programs(&groups)?;
-        let environment = Environment::read(
+        let mut environment = Environment::read(
             &binaries::project_root(),
             &binaries::profile_of(&self.bin_dir),
             self.python.as_ref().map(|(p, _)| p.version.clone()),
@@ -212,7 +212,6 @@ impl Setup {
             eprintln!("{}: interrupted; the run was killed and no results were written", self.name);
             return Ok(ExitCode::from(130));
         };
-        let mut environment = environment;
         if let Some(build) = reported_build(&runs) {
             environment.profile = build;
         }
