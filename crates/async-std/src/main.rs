@@ -22,7 +22,9 @@ use anyhow::Result;
 use async_std::io::{ReadExt, WriteExt};
 use async_std::net::TcpStream;
 use async_std::task;
-use avt_common::{Approach, Cpu, Io, Jobs, Outcome, Source, all_fetched, http, limits, url};
+use avt_common::{
+    Approach, Cpu, Example, Io, Jobs, Outcome, Source, Variant, all_fetched, http, limits, url,
+};
 
 /// The article's `fetch_data`: one simulated fetch, yielding its thread while it waits.
 async fn fetch(id: usize, delay: Duration, log: bool) -> usize {
@@ -129,12 +131,24 @@ fn cpu(args: &Cpu) -> Result<Outcome<u64>> {
     Ok(Outcome { value: count, worker_threads: args.threads })
 }
 
+/// The ways this crate runs the io example, its right way first.
+const IO_VARIANTS: &[Variant] = &[Variant {
+    name: "spawn",
+    about: "one task per fetch with task::spawn on the global executor",
+}];
+
+/// The ways this crate runs the cpu example, its right way first.
+const CPU_VARIANTS: &[Variant] = &[Variant {
+    name: "spawn-blocking",
+    about: "T task::spawn_blocking workers count, so the executor stays free",
+}];
+
 fn main() -> ExitCode {
     avt_common::main(Approach {
         name: "async-std",
         about: env!("CARGO_PKG_DESCRIPTION"),
-        io,
-        cpu,
+        io: Example { run: io, variants: IO_VARIANTS },
+        cpu: Example { run: cpu, variants: CPU_VARIANTS },
         sequential: None,
     })
 }

@@ -9,6 +9,7 @@ use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::workload::{DELAY, JOBS, LIMIT};
+use crate::{Approach, Variant};
 
 /// The most worker threads `--threads` accepts.
 pub const MAX_THREADS: u64 = 4096;
@@ -43,6 +44,10 @@ struct Shared {
     /// Print one JSON line instead of the human-readable lines
     #[arg(long)]
     json: bool,
+    /// How to run the example: one of the ways listed below [default: the first, the
+    /// crate's right way]
+    #[arg(long, value_name = "NAME")]
+    variant: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -119,6 +124,8 @@ pub struct Io {
     pub log: bool,
     /// A sleep, or requests to the delay server.
     pub source: Source,
+    /// The way to run it (`--variant`): the crate's right way unless a mistake was asked for.
+    pub variant: &'static str,
 }
 
 /// The cpu example's parameters, checked.
@@ -130,6 +137,8 @@ pub struct Cpu {
     pub jobs: usize,
     /// Worker threads.
     pub threads: usize,
+    /// The way to run it (`--variant`): the crate's right way unless a mistake was asked for.
+    pub variant: &'static str,
 }
 
 /// A parsed, checked command line.
@@ -148,14 +157,18 @@ pub(crate) struct Parsed {
 }
 
 /// Parses the command line; on a usage error prints one line and gives exit code 2.
-pub(crate) fn parse(about: &'static str, has_sequential: bool) -> Result<Parsed, ExitCode> {
+pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
+    let has_sequential = approach.sequential.is_some();
     let bin = std::env::args_os()
         .next()
         .and_then(|arg0| {
             std::path::Path::new(&arg0).file_name().map(|f| f.to_string_lossy().into_owned())
         })
         .unwrap_or_else(|| "example".into());
-    let mut cmd = Cli::command().bin_name(bin).about(about);
+    let mut cmd = Cli::command().bin_name(bin).about(approach.about);
+    for (name, variants) in [("io", approach.io.variants), ("cpu", approach.cpu.variants)] {
+        cmd = cmd.mut_subcommand(name, |sub| sub.after_help(variant_help(variants)));
+    }
     if !has_sequential {
         // Only the std-threads crate offers the sequential baseline; elsewhere the flag is an
         // error, and hidden from --help.
@@ -166,6 +179,9 @@ pub(crate) fn parse(about: &'static str, has_sequential: bool) -> Result<Parsed,
     };
     let matches = cmd.try_get_matches_from_mut(std::env::args_os()).map_err(usage_exit)?;
     let cli = Cli::from_arg_matches(&matches).map_err(usage_exit)?;
+    let variant = |cmd: &mut clap::Command, example: &str, shared: &Shared, variants| {
+        pick_variant(example, shared.variant.as_deref(), variants).map_err(|m| fail(cmd, m))
+    };
     let threads = |shared: &Shared| match shared.threads {
         Some(t) => t as usize,
         None => std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
@@ -186,7 +202,9 @@ pub(crate) fn parse(about: &'static str, has_sequential: bool) -> Result<Parsed,
                     return Err(fail(&mut cmd, "--server goes with --source tcp".into()));
                 }
             };
+            let variant = variant(&mut cmd, "io", &a.shared, approach.io.variants)?;
             let io = Io {
+                variant,
                 source,
                 tasks: a.tasks as usize,
                 delay: Duration::from_millis(a.delay_ms),
@@ -211,12 +229,46 @@ pub(crate) fn parse(about: &'static str, has_sequential: bool) -> Result<Parsed,
                     .to_string();
                 return Err(fail(&mut cmd, msg));
             }
-            let cpu = Cpu { limit: a.limit, jobs: a.jobs as usize, threads: threads(&a.shared) };
+            if a.sequential && a.shared.variant.is_some() {
+                return Err(fail(&mut cmd, "--sequential takes no --variant".into()));
+            }
+            let variant = variant(&mut cmd, "cpu", &a.shared, approach.cpu.variants)?;
+            let cpu =
+                Cpu { limit: a.limit, jobs: a.jobs as usize, threads: threads(&a.shared), variant };
             let command = if a.sequential { Command::Sequential(cpu) } else { Command::Cpu(cpu) };
             (command, a.shared.json)
         }
     };
     Ok(Parsed { command, json })
+}
+
+/// The `--help` text that lists an example's variants, one line each.
+fn variant_help(variants: &[Variant]) -> String {
+    let width = variants.iter().map(|v| v.name.len()).max().unwrap_or(0);
+    let mut help = String::from("Variants (--variant NAME; the first is the default):");
+    for v in variants {
+        help.push_str(&format!("\n  {:width$}  {}", v.name, v.about));
+    }
+    help
+}
+
+/// The variant named `asked` among `variants` (the first when none is asked for), or a
+/// one-line error naming the valid ones.
+fn pick_variant(
+    example: &str,
+    asked: Option<&str>,
+    variants: &[Variant],
+) -> Result<&'static str, String> {
+    let Some(asked) = asked else {
+        return Ok(variants.first().map_or("default", |v| v.name));
+    };
+    match variants.iter().find(|v| v.name == asked) {
+        Some(v) => Ok(v.name),
+        None => {
+            let valid: Vec<&str> = variants.iter().map(|v| v.name).collect();
+            Err(format!("no variant '{asked}' for {example} here; valid: {}", valid.join(", ")))
+        }
+    }
 }
 
 /// Prints a clap error as one line (help and version as they are) and returns the exit code:
@@ -230,4 +282,38 @@ pub fn usage_exit(error: clap::Error) -> ExitCode {
     let first = text.lines().next().unwrap_or("error: bad command line");
     eprintln!("{first} (see --help)");
     ExitCode::from(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WAYS: &[Variant] = &[
+        Variant { name: "right", about: "the right way" },
+        Variant { name: "mistake", about: "a mistake" },
+    ];
+
+    #[test]
+    fn no_variant_asked_is_the_first_and_a_listed_one_is_taken() {
+        assert_eq!(pick_variant("io", None, WAYS), Ok("right"));
+        assert_eq!(pick_variant("io", Some("mistake"), WAYS), Ok("mistake"));
+    }
+
+    #[test]
+    fn an_unknown_variant_names_the_valid_ones() {
+        let err = pick_variant("cpu", Some("nope"), WAYS).unwrap_err();
+        assert_eq!(err, "no variant 'nope' for cpu here; valid: right, mistake");
+    }
+
+    #[test]
+    fn help_lists_every_variant_on_its_own_line() {
+        let help = variant_help(WAYS);
+        assert!(
+            help.lines()
+                .any(|l| l.trim_start().starts_with("right") && l.contains("the right way"))
+        );
+        assert!(
+            help.lines().any(|l| l.trim_start().starts_with("mistake") && l.contains("a mistake"))
+        );
+    }
 }

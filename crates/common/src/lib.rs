@@ -34,16 +34,33 @@ pub struct Outcome<T> {
     pub worker_threads: usize,
 }
 
-/// One approach: its name and its two examples.
+/// A way to run an example, chosen with `--variant NAME`: a crate's right way, or a
+/// mistake shown on purpose. The same mistake has the same name in every crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Variant {
+    /// The name on the command line and in reports (`params.variant`).
+    pub name: &'static str,
+    /// One sentence for `--help`: what it does, and for a mistake what goes wrong and why.
+    pub about: &'static str,
+}
+
+/// One example of an approach: the function that runs it, and the ways it can be run, the
+/// crate's right way first (the default).
+pub struct Example<A, T> {
+    pub run: fn(&A) -> Result<Outcome<T>>,
+    pub variants: &'static [Variant],
+}
+
+/// One approach: its name and its examples.
 pub struct Approach {
     /// The name in reports: `std-threads`, `tokio`, `async-std`, `smol` or `rayon`.
     pub name: &'static str,
     /// One line for `--help`: the crate's description.
     pub about: &'static str,
     /// The io example: fetch ids `0..tasks`, all in flight at once.
-    pub io: fn(&Io) -> Result<Outcome<Vec<usize>>>,
+    pub io: Example<Io, Vec<usize>>,
     /// The cpu example: count the primes in [0, limit] in `jobs` jobs.
-    pub cpu: fn(&Cpu) -> Result<Outcome<u64>>,
+    pub cpu: Example<Cpu, u64>,
     /// The sequential cpu baseline, offered as `cpu --sequential` (the std-threads crate).
     pub sequential: Option<fn(&Cpu) -> u64>,
 }
@@ -52,7 +69,7 @@ pub struct Approach {
 ///
 /// Exit codes: 0 done and checked, 1 failed (with a one-line reason), 2 usage error.
 pub fn main(approach: Approach) -> ExitCode {
-    let parsed = match cli::parse(approach.about, approach.sequential.is_some()) {
+    let parsed = match cli::parse(&approach) {
         Ok(parsed) => parsed,
         Err(code) => return code,
     };
@@ -71,7 +88,7 @@ fn run(approach: &Approach, command: cli::Command) -> Result<Report> {
     let start = Instant::now();
     let report = match command {
         cli::Command::Io(io) => {
-            let out = (approach.io)(&io)?;
+            let out = (approach.io.run)(&io)?;
             let elapsed_ms = ms_since(start);
             let checksum = check_fetched(&out.value, io.tasks).map_err(anyhow::Error::msg)?;
             Report {
@@ -82,6 +99,7 @@ fn run(approach: &Approach, command: cli::Command) -> Result<Report> {
                     tasks: Some(io.tasks),
                     delay_ms: Some(io.delay.as_millis() as u64),
                     source: matches!(io.source, Source::Tcp { .. }).then(|| "tcp".into()),
+                    variant: Some(io.variant.into()),
                     ..Params::default()
                 },
                 result: out.value.len() as u64,
@@ -93,7 +111,7 @@ fn run(approach: &Approach, command: cli::Command) -> Result<Report> {
             }
         }
         cli::Command::Cpu(cpu) => {
-            let out = (approach.cpu)(&cpu)?;
+            let out = (approach.cpu.run)(&cpu)?;
             cpu_report(approach.name, &cpu, out, ms_since(start))?
         }
         cli::Command::Sequential(cpu) => {
@@ -152,6 +170,7 @@ fn cpu_report(name: &str, cpu: &Cpu, out: Outcome<u64>, elapsed_ms: f64) -> Resu
             threads: cpu.threads,
             limit: Some(cpu.limit),
             jobs: Some(cpu.jobs),
+            variant: (name != "sequential").then(|| cpu.variant.into()),
             ..Params::default()
         },
         result: out.value,

@@ -49,6 +49,10 @@ pub struct Params {
     /// io: `tcp` when the fetches were real requests to the delay server (absent: a sleep).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub source: Option<String>,
+    /// The way the example ran (`--variant`; the crate's right way unless a mistake was
+    /// asked for). Absent for the sequential baseline and the Python originals' defaults.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub variant: Option<String>,
 }
 
 impl Report {

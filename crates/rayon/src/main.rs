@@ -21,7 +21,8 @@ use std::time::Duration;
 
 use anyhow::Result;
 use avt_common::{
-    Approach, Cpu, Io, Outcome, Source, all_fetched, count_primes_in, http, limits, split, url,
+    Approach, Cpu, Example, Io, Outcome, Source, Variant, all_fetched, count_primes_in, http,
+    limits, split, url,
 };
 use rayon::prelude::*;
 use rayon::{ThreadPool, ThreadPoolBuilder};
@@ -109,12 +110,24 @@ fn cpu(args: &Cpu) -> Result<Outcome<u64>> {
     Ok(Outcome { value: count, worker_threads: pool.current_num_threads() })
 }
 
+/// The ways this crate runs the io example, its right way first.
+const IO_VARIANTS: &[Variant] = &[Variant {
+    name: "par-iter",
+    about: "par_iter in a pool of T threads: a waiting fetch holds its thread (the wrong tool)",
+}];
+
+/// The ways this crate runs the cpu example, its right way first.
+const CPU_VARIANTS: &[Variant] = &[Variant {
+    name: "par-iter",
+    about: "par_iter over the jobs in a pool of T threads that steal work",
+}];
+
 fn main() -> ExitCode {
     avt_common::main(Approach {
         name: "rayon",
         about: env!("CARGO_PKG_DESCRIPTION"),
-        io,
-        cpu,
+        io: Example { run: io, variants: IO_VARIANTS },
+        cpu: Example { run: cpu, variants: CPU_VARIANTS },
         sequential: None,
     })
 }

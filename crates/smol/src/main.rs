@@ -21,7 +21,9 @@ use std::thread;
 use std::time::Duration;
 
 use anyhow::Result;
-use avt_common::{Approach, Cpu, Io, Jobs, Outcome, Source, all_fetched, http, limits, url};
+use avt_common::{
+    Approach, Cpu, Example, Io, Jobs, Outcome, Source, Variant, all_fetched, http, limits, url,
+};
 use smol::io::{AsyncReadExt, AsyncWriteExt};
 use smol::net::TcpStream;
 use smol::{Executor, Timer, channel, future, unblock};
@@ -139,12 +141,22 @@ fn cpu(args: &Cpu) -> Result<Outcome<u64>> {
     Ok(Outcome { value: count, worker_threads: args.threads })
 }
 
+/// The ways this crate runs the io example, its right way first.
+const IO_VARIANTS: &[Variant] =
+    &[Variant { name: "executor", about: "one task per fetch on an Executor run by T threads" }];
+
+/// The ways this crate runs the cpu example, its right way first.
+const CPU_VARIANTS: &[Variant] = &[Variant {
+    name: "unblock",
+    about: "T unblock workers count on the blocking pool, so executor threads stay free",
+}];
+
 fn main() -> ExitCode {
     avt_common::main(Approach {
         name: "smol",
         about: env!("CARGO_PKG_DESCRIPTION"),
-        io,
-        cpu,
+        io: Example { run: io, variants: IO_VARIANTS },
+        cpu: Example { run: cpu, variants: CPU_VARIANTS },
         sequential: None,
     })
 }

@@ -21,7 +21,8 @@ use std::time::Duration;
 
 use anyhow::Result;
 use avt_common::{
-    Approach, Cpu, Io, Jobs, Outcome, Source, all_fetched, count_primes_in, http, limits, url,
+    Approach, Cpu, Example, Io, Jobs, Outcome, Source, Variant, all_fetched, count_primes_in, http,
+    limits, url,
 };
 
 /// The article's `fetch_data`: one simulated fetch, blocking its thread while it waits.
@@ -123,12 +124,24 @@ fn sequential(args: &Cpu) -> u64 {
     count_primes_sequential(&Jobs::new(args.limit, args.jobs))
 }
 
+/// The ways this crate runs the io example, its right way first.
+const IO_VARIANTS: &[Variant] = &[Variant {
+    name: "thread-per-fetch",
+    about: "one OS thread per fetch in a thread::scope; each waits in the kernel",
+}];
+
+/// The ways this crate runs the cpu example, its right way first.
+const CPU_VARIANTS: &[Variant] = &[Variant {
+    name: "scoped-workers",
+    about: "T scoped threads take jobs from one atomic counter",
+}];
+
 fn main() -> ExitCode {
     avt_common::main(Approach {
         name: "std-threads",
         about: env!("CARGO_PKG_DESCRIPTION"),
-        io,
-        cpu,
+        io: Example { run: io, variants: IO_VARIANTS },
+        cpu: Example { run: cpu, variants: CPU_VARIANTS },
         sequential: Some(sequential),
     })
 }

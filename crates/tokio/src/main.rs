@@ -19,7 +19,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Result;
-use avt_common::{Approach, Cpu, Io, Jobs, Outcome, Source, all_fetched, http, limits, url};
+use avt_common::{
+    Approach, Cpu, Example, Io, Jobs, Outcome, Source, Variant, all_fetched, http, limits, url,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::runtime::{Builder, Runtime};
@@ -122,12 +124,24 @@ fn cpu(args: &Cpu) -> Result<Outcome<u64>> {
     Ok(Outcome { value: count, worker_threads: args.threads })
 }
 
+/// The ways this crate runs the io example, its right way first.
+const IO_VARIANTS: &[Variant] = &[Variant {
+    name: "join-set",
+    about: "one task per fetch in a JoinSet on the multi-thread runtime",
+}];
+
+/// The ways this crate runs the cpu example, its right way first.
+const CPU_VARIANTS: &[Variant] = &[Variant {
+    name: "spawn-blocking",
+    about: "T spawn_blocking workers count, so the async workers stay free",
+}];
+
 fn main() -> ExitCode {
     avt_common::main(Approach {
         name: "tokio",
         about: env!("CARGO_PKG_DESCRIPTION"),
-        io,
-        cpu,
+        io: Example { run: io, variants: IO_VARIANTS },
+        cpu: Example { run: cpu, variants: CPU_VARIANTS },
         sequential: None,
     })
 }
