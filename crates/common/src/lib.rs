@@ -7,6 +7,7 @@
 
 mod cli;
 pub mod http;
+pub mod latency;
 pub mod limits;
 mod report;
 pub mod workload;
@@ -19,6 +20,7 @@ use std::time::Instant;
 use anyhow::{Result, bail};
 
 pub use cli::{Cpu, Io, MAX_DELAY_MS, MAX_LIMIT, MAX_TASKS, MAX_THREADS, Source, usage_exit};
+pub use latency::{Lateness, Percentiles};
 pub use report::{Params, Report};
 pub use workload::{
     DELAY, JOBS, Jobs, KNOWN_PI, LIMIT, URLS, check_fetched, count_primes_in, cpu_checksum,
