@@ -5,6 +5,10 @@
 //! runtime it was built from. It stays here because much existing code and writing uses it,
 //! and its numbers beside smol's show what moving over changes. Do not start new code on it.
 //!
+//! Each example lives in its own file, its right way first and the mistakes after it:
+//! `src/io.rs` (fetch N URLs) and `src/cpu.rs` (count primes). A ticker task beside the work
+//! measures how late the executor runs other tasks.
+//!
 //! Run with:
 //!
 //! ```text
@@ -12,93 +16,27 @@
 //! just run async-std cpu           # cargo run --release -p avt-async-std -- cpu
 //! ```
 
-use std::io;
-use std::net::SocketAddr;
+mod cpu;
+mod io;
+
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::Duration;
+use std::time::Instant;
 
-use anyhow::Result;
-use async_std::io::{ReadExt, WriteExt};
-use async_std::net::TcpStream;
 use async_std::task;
-use avt_common::{
-    Approach, Cpu, Example, Io, Jobs, Outcome, Source, Variant, all_fetched, http, limits, url,
-};
+use avt_common::{Approach, Example, Ticker};
 
-/// The article's `fetch_data`: one simulated fetch, yielding its thread while it waits.
-async fn fetch(id: usize, delay: Duration, log: bool) -> usize {
-    if log {
-        println!("Fetching data from {}", url(id));
+/// The latency probe: a task that wants to wake every period, recording how late it ran.
+/// It shares the executor threads with everything else, so one that blocks or computes
+/// delays it.
+async fn ticker(ticks: Ticker) {
+    while let Some(due) = ticks.next_due() {
+        task::sleep(due.saturating_duration_since(Instant::now())).await;
+        ticks.record(Instant::now());
     }
-    task::sleep(delay).await;
-    if log {
-        println!("Data fetched from {}", url(id));
-    }
-    id
-}
-
-/// The same fetch over a real socket: an HTTP GET to the delay server, which answers after
-/// `delay`, on async-std's own `TcpStream`. Fails if it takes longer than `limit`.
-async fn fetch_tcp(
-    id: usize,
-    server: SocketAddr,
-    delay: Duration,
-    limit: Duration,
-    log: bool,
-) -> io::Result<usize> {
-    if log {
-        println!("Fetching data from {}", http::url(server, id));
-    }
-    let get = async {
-        let mut stream = TcpStream::connect(server).await?;
-        stream.write_all(http::request(server, id, delay).as_bytes()).await?;
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response).await?;
-        http::check_response(&response, id)
-    };
-    let id = async_std::io::timeout(limit, get).await?;
-    if log {
-        println!("Data fetched from {}", http::url(server, id));
-    }
-    Ok(id)
-}
-
-/// Runs `fetch(id)` for ids `0..tasks` concurrently, one task each; returns their results.
-async fn fetch_all<F>(tasks: usize, fetch: impl Fn(usize) -> F) -> Vec<F::Output>
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    // One task per fetch: spawned tasks all wait at once on the global executor's threads
-    // (a plain `.await` in a loop would fetch one after another).
-    let handles: Vec<_> = (0..tasks).map(|id| task::spawn(fetch(id))).collect();
-    let mut results = Vec::with_capacity(tasks);
-    for handle in handles {
-        results.push(handle.await);
-    }
-    results
-}
-
-/// Counts the primes in every job on `threads` blocking threads sharing one job queue.
-async fn count_primes(jobs: Arc<Jobs>, threads: usize) -> u64 {
-    // CPU work on an executor thread would stall the tasks queued behind it, so it runs on
-    // the blocking pool; T closures keep it to T threads at a time.
-    let workers: Vec<_> = (0..threads)
-        .map(|_| {
-            let jobs = Arc::clone(&jobs);
-            task::spawn_blocking(move || jobs.work())
-        })
-        .collect();
-    let mut count = 0;
-    for worker in workers {
-        count += worker.await;
-    }
-    count
 }
 
 /// async-std has no runtime builder: its executor reads ASYNC_STD_THREAD_COUNT when it
-/// first starts, so `--threads` is passed that way.
+/// first starts, so `--threads` (and the one thread of `current-thread`) is passed that way.
 fn set_executor_threads(threads: usize) {
     // SAFETY: called before the runtime (or any other thread) starts, so nothing can read
     // the environment while it changes.
@@ -108,47 +46,12 @@ fn set_executor_threads(threads: usize) {
     }
 }
 
-fn io(args: &Io) -> Result<Outcome<Vec<usize>>> {
-    set_executor_threads(args.threads);
-    let (tasks, delay, log) = (args.tasks, args.delay, args.log);
-    let ids = match args.source {
-        Source::Sleep => task::block_on(fetch_all(tasks, |id| fetch(id, delay, log))),
-        Source::Tcp { server, timeout } => {
-            limits::ensure_open_files(tasks)?; // every fetch holds a socket at once
-            all_fetched(task::block_on(fetch_all(tasks, |id| {
-                fetch_tcp(id, server, delay, timeout, log)
-            })))?
-        }
-    };
-    Ok(Outcome { value: ids, worker_threads: args.threads })
-}
-
-fn cpu(args: &Cpu) -> Result<Outcome<u64>> {
-    // The T executor threads idle here while T blocking threads count.
-    set_executor_threads(args.threads);
-    let jobs = Arc::new(Jobs::new(args.limit, args.jobs));
-    let count = task::block_on(count_primes(jobs, args.threads));
-    Ok(Outcome { value: count, worker_threads: args.threads })
-}
-
-/// The ways this crate runs the io example, its right way first.
-const IO_VARIANTS: &[Variant] = &[Variant {
-    name: "spawn",
-    about: "one task per fetch with task::spawn on the global executor",
-}];
-
-/// The ways this crate runs the cpu example, its right way first.
-const CPU_VARIANTS: &[Variant] = &[Variant {
-    name: "spawn-blocking",
-    about: "T task::spawn_blocking workers count, so the executor stays free",
-}];
-
 fn main() -> ExitCode {
     avt_common::main(Approach {
         name: "async-std",
         about: env!("CARGO_PKG_DESCRIPTION"),
-        io: Example { run: io, variants: IO_VARIANTS },
-        cpu: Example { run: cpu, variants: CPU_VARIANTS },
+        io: Example { run: io::run, variants: io::VARIANTS },
+        cpu: Example { run: cpu::run, variants: cpu::VARIANTS },
         sequential: None,
     })
 }

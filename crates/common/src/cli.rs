@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
+use crate::ticker::{MAX_TICK_MS, TICK_MS, Ticker};
 use crate::workload::{DELAY, JOBS, LIMIT};
 use crate::{Approach, Variant};
 
@@ -48,6 +49,21 @@ struct Shared {
     /// crate's right way]
     #[arg(long, value_name = "NAME")]
     variant: Option<String>,
+    /// The latency probe's period: a ticker beside the work wants to wake every MS
+    /// milliseconds, and the report says how late it ran [default: 10]
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..=MAX_TICK_MS))]
+    tick_ms: Option<u64>,
+    /// Run no ticker beside the work
+    #[arg(long, conflicts_with = "tick_ms")]
+    no_ticker: bool,
+}
+
+impl Shared {
+    /// The ticker the flags ask for, its schedule starting now.
+    fn ticker(&self) -> Option<Ticker> {
+        let ms = self.tick_ms.unwrap_or(TICK_MS);
+        (!self.no_ticker).then(|| Ticker::start(Duration::from_millis(ms)))
+    }
 }
 
 #[derive(Args, Debug)]
@@ -126,6 +142,8 @@ pub struct Io {
     pub source: Source,
     /// The way to run it (`--variant`): the crate's right way unless a mistake was asked for.
     pub variant: &'static str,
+    /// The latency probe to run beside the fetches (`None` with `--no-ticker`).
+    pub ticker: Option<Ticker>,
 }
 
 /// The cpu example's parameters, checked.
@@ -139,6 +157,9 @@ pub struct Cpu {
     pub threads: usize,
     /// The way to run it (`--variant`): the crate's right way unless a mistake was asked for.
     pub variant: &'static str,
+    /// The latency probe to run beside the counting (`None` with `--no-ticker`, and for
+    /// `--sequential`: the baseline stays one thread).
+    pub ticker: Option<Ticker>,
 }
 
 /// A parsed, checked command line.
@@ -203,6 +224,12 @@ pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
                 }
             };
             let variant = variant(&mut cmd, "io", &a.shared, approach.io.variants)?;
+            if variant == "blocking-sleep" && source != Source::Sleep {
+                return Err(fail(
+                    &mut cmd,
+                    "--variant blocking-sleep is a sleep: no --source tcp".into(),
+                ));
+            }
             let io = Io {
                 variant,
                 source,
@@ -210,6 +237,7 @@ pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
                 delay: Duration::from_millis(a.delay_ms),
                 threads: threads(&a.shared),
                 log: (a.verbose || a.tasks <= 10) && !a.shared.json,
+                ticker: a.shared.ticker(),
             };
             (Command::Io(io), a.shared.json)
         }
@@ -232,9 +260,18 @@ pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
             if a.sequential && a.shared.variant.is_some() {
                 return Err(fail(&mut cmd, "--sequential takes no --variant".into()));
             }
+            if a.sequential && a.shared.tick_ms.is_some() {
+                return Err(fail(&mut cmd, "--sequential runs no ticker: drop --tick-ms".into()));
+            }
             let variant = variant(&mut cmd, "cpu", &a.shared, approach.cpu.variants)?;
-            let cpu =
-                Cpu { limit: a.limit, jobs: a.jobs as usize, threads: threads(&a.shared), variant };
+            let ticker = if a.sequential { None } else { a.shared.ticker() };
+            let cpu = Cpu {
+                limit: a.limit,
+                jobs: a.jobs as usize,
+                threads: threads(&a.shared),
+                variant,
+                ticker,
+            };
             let command = if a.sequential { Command::Sequential(cpu) } else { Command::Cpu(cpu) };
             (command, a.shared.json)
         }

@@ -10,6 +10,7 @@ pub mod http;
 pub mod latency;
 pub mod limits;
 mod report;
+mod ticker;
 pub mod workload;
 
 use std::collections::BTreeMap;
@@ -22,6 +23,7 @@ use anyhow::{Result, bail};
 pub use cli::{Cpu, Io, MAX_DELAY_MS, MAX_LIMIT, MAX_TASKS, MAX_THREADS, Source, usage_exit};
 pub use latency::{Lateness, Percentiles};
 pub use report::{Params, Report};
+pub use ticker::{MAX_TICK_MS, TICK_MS, Ticker, TickerReport};
 pub use workload::{
     DELAY, JOBS, Jobs, KNOWN_PI, LIMIT, URLS, check_fetched, count_primes_in, cpu_checksum,
     io_checksum, is_prime, known_pi, split, url,
@@ -110,6 +112,7 @@ fn run(approach: &Approach, command: cli::Command) -> Result<Report> {
                 elapsed_ms,
                 worker_threads: out.worker_threads,
                 build: Some(build().into()),
+                ticker: ticker_report(io.ticker.as_ref()),
             }
         }
         cli::Command::Cpu(cpu) => {
@@ -117,7 +120,9 @@ fn run(approach: &Approach, command: cli::Command) -> Result<Report> {
             cpu_report(approach.name, &cpu, out, ms_since(start))?
         }
         cli::Command::Sequential(cpu) => {
-            let sequential = approach.sequential.expect("parse offers --sequential only if set");
+            let Some(sequential) = approach.sequential else {
+                bail!("this approach has no sequential baseline");
+            };
             let cpu = Cpu { threads: 1, ..cpu };
             let out = Outcome { value: sequential(&cpu), worker_threads: 1 };
             cpu_report("sequential", &cpu, out, ms_since(start))?
@@ -181,6 +186,15 @@ fn cpu_report(name: &str, cpu: &Cpu, out: Outcome<u64>, elapsed_ms: f64) -> Resu
         elapsed_ms,
         worker_threads: out.worker_threads,
         build: Some(build().into()),
+        ticker: ticker_report(cpu.ticker.as_ref()),
+    })
+}
+
+/// Ends the ticker's schedule (if the example has not already) and says what it saw.
+fn ticker_report(ticker: Option<&Ticker>) -> Option<TickerReport> {
+    ticker.map(|t| {
+        t.stop();
+        t.report()
     })
 }
 

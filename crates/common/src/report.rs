@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::TickerReport;
 use crate::workload::known_pi;
 
 /// The result of one example run: what was asked, what came out, how it was checked.
@@ -27,6 +28,10 @@ pub struct Report {
     /// How the binary was built: `release`, or `dev` (debug assertions on).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub build: Option<String>,
+    /// The latency probe beside the work: how late its ticks ran (absent with --no-ticker
+    /// and for the sequential baseline).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ticker: Option<TickerReport>,
 }
 
 /// The parameters of a run; those of the other example are absent.
@@ -66,7 +71,7 @@ impl Report {
         let p = &self.params;
         let head = format!("{} {}", self.approach, self.example);
         let (ms, threads) = (self.elapsed_ms, self.worker_threads);
-        match (p.tasks, p.delay_ms, p.limit, p.jobs) {
+        let line = match (p.tasks, p.delay_ms, p.limit, p.jobs) {
             (Some(tasks), Some(delay), ..) => {
                 let how = if p.source.is_some() { "over tcp, " } else { "" };
                 format!(
@@ -91,6 +96,15 @@ impl Report {
                 )
             }
             _ => format!("{head}: result {} in {ms:.1} ms", self.result),
+        };
+        match &self.ticker {
+            Some(t) => format!(
+                "{line}; ticker every {} ms: p99 {:.1} ms, max {:.1} ms late",
+                t.period_us as f64 / 1e3,
+                t.p99_us as f64 / 1e3,
+                t.max_us as f64 / 1e3
+            ),
+            None => line,
         }
     }
 }

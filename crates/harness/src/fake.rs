@@ -87,5 +87,6 @@ fn answer(example: &[String], wrong: bool) -> Report {
         elapsed_ms: 1.0,
         worker_threads: threads,
         build: None,
+        ticker: None,
     }
 }

@@ -6,6 +6,10 @@
 //! async-std was built from, and where its maintainers send async-std's users. Blocking or
 //! CPU-heavy work goes to `unblock`, its thread pool for code that does not await.
 //!
+//! Each example lives in its own file, its right way first and the mistakes after it:
+//! `src/io.rs` (fetch N URLs) and `src/cpu.rs` (count primes). A ticker task on the same
+//! executor measures how late it runs other tasks.
+//!
 //! Run with:
 //!
 //! ```text
@@ -13,95 +17,24 @@
 //! just run smol cpu                # cargo run --release -p avt-smol -- cpu
 //! ```
 
-use std::io;
-use std::net::SocketAddr;
+mod cpu;
+mod io;
+
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::thread;
-use std::time::Duration;
+use std::time::Instant;
 
-use anyhow::Result;
-use avt_common::{
-    Approach, Cpu, Example, Io, Jobs, Outcome, Source, Variant, all_fetched, http, limits, url,
-};
-use smol::io::{AsyncReadExt, AsyncWriteExt};
-use smol::net::TcpStream;
-use smol::{Executor, Timer, channel, future, unblock};
+use avt_common::{Approach, Example, Ticker};
+use smol::{Executor, Timer, channel};
 
-/// The article's `fetch_data`: one simulated fetch, yielding its thread while it waits.
-async fn fetch(id: usize, delay: Duration, log: bool) -> usize {
-    if log {
-        println!("Fetching data from {}", url(id));
+/// The latency probe: a task that wants to wake every period, recording how late it ran.
+/// It shares the executor's threads with everything else, so one that blocks or computes
+/// delays it.
+async fn ticker(ticks: Ticker) {
+    while let Some(due) = ticks.next_due() {
+        Timer::at(due).await;
+        ticks.record(Instant::now());
     }
-    Timer::after(delay).await;
-    if log {
-        println!("Data fetched from {}", url(id));
-    }
-    id
-}
-
-/// The same fetch over a real socket: an HTTP GET to the delay server, which answers after
-/// `delay`, on smol's own `TcpStream` (async-net). Fails if it takes longer than `limit`.
-async fn fetch_tcp(
-    id: usize,
-    server: SocketAddr,
-    delay: Duration,
-    limit: Duration,
-    log: bool,
-) -> io::Result<usize> {
-    if log {
-        println!("Fetching data from {}", http::url(server, id));
-    }
-    let get = async {
-        let mut stream = TcpStream::connect(server).await?;
-        stream.write_all(http::request(server, id, delay).as_bytes()).await?;
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response).await?;
-        http::check_response(&response, id)
-    };
-    let too_slow = async {
-        Timer::after(limit).await;
-        Err(io::ErrorKind::TimedOut.into())
-    };
-    let id = future::or(get, too_slow).await?;
-    if log {
-        println!("Data fetched from {}", http::url(server, id));
-    }
-    Ok(id)
-}
-
-/// Runs `fetch(id)` for ids `0..tasks` concurrently, one task each on `ex`; returns their
-/// results.
-async fn fetch_all<F>(ex: &Executor<'_>, tasks: usize, fetch: impl Fn(usize) -> F) -> Vec<F::Output>
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    // One task per fetch: spawned tasks all wait at once, and whichever executor thread is
-    // free runs the next one that is ready.
-    let tasks: Vec<_> = (0..tasks).map(|id| ex.spawn(fetch(id))).collect();
-    let mut results = Vec::with_capacity(tasks.len());
-    for task in tasks {
-        results.push(task.await);
-    }
-    results
-}
-
-/// Counts the primes in every job on `threads` blocking threads sharing one job queue.
-async fn count_primes(jobs: Arc<Jobs>, threads: usize) -> u64 {
-    // CPU work inside a task would hold an executor thread, so it runs on the blocking pool;
-    // T closures keep it to T threads at a time.
-    let workers: Vec<_> = (0..threads)
-        .map(|_| {
-            let jobs = Arc::clone(&jobs);
-            unblock(move || jobs.work())
-        })
-        .collect();
-    let mut count = 0;
-    for worker in workers {
-        count += worker.await;
-    }
-    count
 }
 
 /// Runs `future` on this thread while `threads` threads run the executor's tasks, then
@@ -118,45 +51,12 @@ fn block_on_threads<T>(ex: &Executor<'_>, threads: usize, future: impl Future<Ou
     })
 }
 
-fn io(args: &Io) -> Result<Outcome<Vec<usize>>> {
-    let ex = Executor::new();
-    let (tasks, delay, log) = (args.tasks, args.delay, args.log);
-    let ids = match args.source {
-        Source::Sleep => {
-            block_on_threads(&ex, args.threads, fetch_all(&ex, tasks, |id| fetch(id, delay, log)))
-        }
-        Source::Tcp { server, timeout } => {
-            limits::ensure_open_files(tasks)?; // every fetch holds a socket at once
-            let fetches = fetch_all(&ex, tasks, |id| fetch_tcp(id, server, delay, timeout, log));
-            all_fetched(block_on_threads(&ex, args.threads, fetches))?
-        }
-    };
-    Ok(Outcome { value: ids, worker_threads: args.threads })
-}
-
-fn cpu(args: &Cpu) -> Result<Outcome<u64>> {
-    let jobs = Arc::new(Jobs::new(args.limit, args.jobs));
-    // No executor needed: this thread only waits for the blocking pool.
-    let count = smol::block_on(count_primes(jobs, args.threads));
-    Ok(Outcome { value: count, worker_threads: args.threads })
-}
-
-/// The ways this crate runs the io example, its right way first.
-const IO_VARIANTS: &[Variant] =
-    &[Variant { name: "executor", about: "one task per fetch on an Executor run by T threads" }];
-
-/// The ways this crate runs the cpu example, its right way first.
-const CPU_VARIANTS: &[Variant] = &[Variant {
-    name: "unblock",
-    about: "T unblock workers count on the blocking pool, so executor threads stay free",
-}];
-
 fn main() -> ExitCode {
     avt_common::main(Approach {
         name: "smol",
         about: env!("CARGO_PKG_DESCRIPTION"),
-        io: Example { run: io, variants: IO_VARIANTS },
-        cpu: Example { run: cpu, variants: CPU_VARIANTS },
+        io: Example { run: io::run, variants: io::VARIANTS },
+        cpu: Example { run: cpu::run, variants: cpu::VARIANTS },
         sequential: None,
     })
 }

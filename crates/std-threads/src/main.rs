@@ -5,6 +5,10 @@
 //! CPU-bound and you want no dependency: threads are simple, and unlike CPython's under the GIL they run
 //! truly in parallel. Each costs a stack and a kernel task, and the OS caps how many exist.
 //!
+//! Each example lives in its own file, its right way first and the variants after it:
+//! `src/io.rs` (fetch N URLs) and `src/cpu.rs` (count primes). A ticker thread beside the
+//! work measures how late the kernel runs it.
+//!
 //! Run with:
 //!
 //! ```text
@@ -13,135 +17,47 @@
 //! just run std cpu --sequential    # the 1x baseline every speedup is measured against
 //! ```
 
-use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+mod cpu;
+mod io;
+
 use std::process::ExitCode;
 use std::thread;
-use std::time::Duration;
+use std::time::Instant;
 
 use anyhow::Result;
-use avt_common::{
-    Approach, Cpu, Example, Io, Jobs, Outcome, Source, Variant, all_fetched, count_primes_in, http,
-    limits, url,
-};
+use avt_common::{Approach, Example, Ticker};
 
-/// The article's `fetch_data`: one simulated fetch, blocking its thread while it waits.
-fn fetch(id: usize, delay: Duration, log: bool) -> usize {
-    if log {
-        println!("Fetching data from {}", url(id));
+/// The latency probe: an OS thread that wants to wake every period, recording how late it
+/// ran. The kernel preempts threads, so busy threads beside it hold it back only briefly.
+fn ticker(ticks: &Ticker) {
+    while let Some(due) = ticks.next_due() {
+        // Parked rather than slept, so the end of the run can wake it at once (a wake before
+        // the due time records nothing).
+        thread::park_timeout(due.saturating_duration_since(Instant::now()));
+        ticks.record(Instant::now());
     }
-    thread::sleep(delay);
-    if log {
-        println!("Data fetched from {}", url(id));
-    }
-    id
 }
 
-/// The same fetch over a real socket: a blocking HTTP GET to the delay server on `std::net`,
-/// holding this thread until the answer comes (after `delay`). Fails if connecting or a read
-/// stalls longer than `limit`.
-fn fetch_tcp(
-    id: usize,
-    server: SocketAddr,
-    delay: Duration,
-    limit: Duration,
-    log: bool,
-) -> io::Result<usize> {
-    if log {
-        println!("Fetching data from {}", http::url(server, id));
-    }
-    let mut stream = TcpStream::connect_timeout(&server, limit)?;
-    stream.set_read_timeout(Some(limit))?;
-    stream.set_write_timeout(Some(limit))?;
-    stream.write_all(http::request(server, id, delay).as_bytes())?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response)?;
-    let id = http::check_response(&response, id)?;
-    if log {
-        println!("Data fetched from {}", http::url(server, id));
-    }
-    Ok(id)
-}
-
-/// Runs `fetch(id)` for ids `0..tasks` concurrently, one OS thread each; returns their
-/// results. At the OS thread limit it stops spawning, waits for the threads already started,
-/// and fails naming the limit.
-fn fetch_all<T: Send>(tasks: usize, fetch: impl Fn(usize) -> T + Sync) -> Result<Vec<T>> {
-    let room = limits::threads_before_map_limit().unwrap_or(usize::MAX);
-    let fetch = &fetch;
+/// Runs `work` with the ticker thread beside it, if one is asked for, and ends the ticker
+/// when the work is done.
+fn with_ticker<T>(ticks: Option<&Ticker>, work: impl FnOnce() -> Result<T>) -> Result<T> {
+    let Some(ticks) = ticks else { return work() };
     thread::scope(|s| {
-        let mut threads = Vec::with_capacity(tasks.min(room));
-        for id in 0..tasks {
-            // Past vm.max_map_count a new thread cannot map its signal stack and std aborts
-            // the process, so stop short of it. (Leaving the scope joins what started.)
-            if threads.len() == room {
-                return Err(limits::thread_limit_hit(room, tasks, "vm.max_map_count"));
-            }
-            // One thread per fetch: while one waits the kernel runs the others, so the waits
-            // overlap. `Builder` returns the OS's refusal where `s.spawn` would panic.
-            match thread::Builder::new().spawn_scoped(s, move || fetch(id)) {
-                Ok(thread) => threads.push(thread),
-                Err(e) => return Err(limits::thread_limit_hit(threads.len(), tasks, e)),
-            }
-        }
-        Ok(threads.into_iter().map(|t| t.join().expect("a fetch thread panicked")).collect())
+        let probe =
+            thread::Builder::new().name("ticker".into()).spawn_scoped(s, || ticker(ticks))?;
+        let output = work();
+        ticks.stop(); // the work is done: end the schedule,
+        probe.thread().unpark(); // and wake the ticker, so the scope joins it now
+        output
     })
 }
-
-/// Counts the primes in every job on `threads` worker threads sharing one job queue.
-fn count_primes(jobs: &Jobs, threads: usize) -> u64 {
-    thread::scope(|s| {
-        // T workers, each taking the next job until none are left: a worker that drew a
-        // costly job takes fewer, so they all finish at about the same time.
-        let workers: Vec<_> = (0..threads).map(|_| s.spawn(|| jobs.work())).collect();
-        workers.into_iter().map(|w| w.join().expect("a worker thread panicked")).sum()
-    })
-}
-
-/// The 1x baseline: every job, one after another, on this thread.
-fn count_primes_sequential(jobs: &Jobs) -> u64 {
-    jobs.ranges().iter().cloned().map(count_primes_in).sum()
-}
-
-fn io(args: &Io) -> Result<Outcome<Vec<usize>>> {
-    let (tasks, delay, log) = (args.tasks, args.delay, args.log);
-    let ids = match args.source {
-        Source::Sleep => fetch_all(tasks, |id| fetch(id, delay, log))?,
-        Source::Tcp { server, timeout } => {
-            limits::ensure_open_files(tasks)?; // every fetch holds a socket at once
-            all_fetched(fetch_all(tasks, |id| fetch_tcp(id, server, delay, timeout, log))?)?
-        }
-    };
-    Ok(Outcome { value: ids, worker_threads: tasks })
-}
-
-fn cpu(args: &Cpu) -> Result<Outcome<u64>> {
-    let jobs = Jobs::new(args.limit, args.jobs);
-    Ok(Outcome { value: count_primes(&jobs, args.threads), worker_threads: args.threads })
-}
-
-fn sequential(args: &Cpu) -> u64 {
-    count_primes_sequential(&Jobs::new(args.limit, args.jobs))
-}
-
-/// The ways this crate runs the io example, its right way first.
-const IO_VARIANTS: &[Variant] = &[Variant {
-    name: "thread-per-fetch",
-    about: "one OS thread per fetch in a thread::scope; each waits in the kernel",
-}];
-
-/// The ways this crate runs the cpu example, its right way first.
-const CPU_VARIANTS: &[Variant] = &[Variant {
-    name: "scoped-workers",
-    about: "T scoped threads take jobs from one atomic counter",
-}];
 
 fn main() -> ExitCode {
     avt_common::main(Approach {
         name: "std-threads",
         about: env!("CARGO_PKG_DESCRIPTION"),
-        io: Example { run: io, variants: IO_VARIANTS },
-        cpu: Example { run: cpu, variants: CPU_VARIANTS },
-        sequential: Some(sequential),
+        io: Example { run: io::run, variants: io::VARIANTS },
+        cpu: Example { run: cpu::run, variants: cpu::VARIANTS },
+        sequential: Some(cpu::sequential),
     })
 }

@@ -5,94 +5,36 @@
 //! default (hyper, axum, tonic, reqwest). CPU-heavy work goes to `spawn_blocking` so it does
 //! not stall the workers; for large CPU fan-out tokio's own docs point to rayon.
 //!
+//! Each example lives in its own file, its right way first and the mistakes after it:
+//! `src/io.rs` (fetch N URLs) and `src/cpu.rs` (count primes). A ticker task beside the work
+//! measures how late the runtime runs other tasks.
+//!
 //! Run with:
 //!
 //! ```text
 //! just run tokio io                # cargo run --release -p avt-tokio -- io
 //! just run tokio cpu               # cargo run --release -p avt-tokio -- cpu
+//! just run tokio cpu --variant cpu-inline --threads 1   # a mistake: watch the ticker's max
 //! ```
 
-use std::io;
-use std::net::SocketAddr;
+mod cpu;
+mod io;
+
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::Duration;
+use std::time::Instant;
 
 use anyhow::Result;
-use avt_common::{
-    Approach, Cpu, Example, Io, Jobs, Outcome, Source, Variant, all_fetched, http, limits, url,
-};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use avt_common::{Approach, Example, Ticker};
 use tokio::runtime::{Builder, Runtime};
-use tokio::task::JoinSet;
-use tokio::time::{sleep, timeout};
+use tokio::time::sleep_until;
 
-/// The article's `fetch_data`: one simulated fetch, yielding its thread while it waits.
-async fn fetch(id: usize, delay: Duration, log: bool) -> usize {
-    if log {
-        println!("Fetching data from {}", url(id));
+/// The latency probe: a task that wants to wake every period, recording how late it ran.
+/// It shares the workers with everything else, so a worker that blocks or computes delays it.
+async fn ticker(ticks: Ticker) {
+    while let Some(due) = ticks.next_due() {
+        sleep_until(due.into()).await;
+        ticks.record(Instant::now());
     }
-    sleep(delay).await;
-    if log {
-        println!("Data fetched from {}", url(id));
-    }
-    id
-}
-
-/// The same fetch over a real socket: an HTTP GET to the delay server, which answers after
-/// `delay`, on tokio's own `TcpStream`. Fails if it takes longer than `limit`.
-async fn fetch_tcp(
-    id: usize,
-    server: SocketAddr,
-    delay: Duration,
-    limit: Duration,
-    log: bool,
-) -> io::Result<usize> {
-    if log {
-        println!("Fetching data from {}", http::url(server, id));
-    }
-    let get = async {
-        let mut stream = TcpStream::connect(server).await?;
-        stream.write_all(http::request(server, id, delay).as_bytes()).await?;
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response).await?;
-        http::check_response(&response, id)
-    };
-    // A timeout's `Elapsed` converts into an io::Error of kind TimedOut.
-    let id = timeout(limit, get).await??;
-    if log {
-        println!("Data fetched from {}", http::url(server, id));
-    }
-    Ok(id)
-}
-
-/// Runs `fetch(id)` for ids `0..tasks` concurrently, one task each; returns their results.
-async fn fetch_all<F>(tasks: usize, fetch: impl Fn(usize) -> F) -> Vec<F::Output>
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    let mut set = JoinSet::new();
-    for id in 0..tasks {
-        // One task per fetch: spawned tasks all wait at once, and the runtime's workers
-        // share them out (a plain `.await` in a loop would fetch one after another).
-        set.spawn(fetch(id));
-    }
-    // Wait for every fetch, in the order they finish.
-    set.join_all().await
-}
-
-/// Counts the primes in every job on `threads` blocking threads sharing one job queue.
-async fn count_primes(jobs: Arc<Jobs>, threads: usize) -> u64 {
-    let mut set = JoinSet::new();
-    for _ in 0..threads {
-        let jobs = Arc::clone(&jobs);
-        // CPU work on an async worker would stall every task queued behind it, so it runs on
-        // tokio's blocking pool; T closures keep it to T threads at a time.
-        set.spawn_blocking(move || jobs.work());
-    }
-    set.join_all().await.into_iter().sum()
 }
 
 /// A multi-thread runtime with `threads` workers (`#[tokio::main]` builds one per CPU, or
@@ -101,47 +43,17 @@ fn runtime(threads: usize) -> Result<Runtime> {
     Ok(Builder::new_multi_thread().worker_threads(threads).enable_all().build()?)
 }
 
-fn io(args: &Io) -> Result<Outcome<Vec<usize>>> {
-    let rt = runtime(args.threads)?;
-    let (tasks, delay, log) = (args.tasks, args.delay, args.log);
-    let ids = match args.source {
-        Source::Sleep => rt.block_on(fetch_all(tasks, |id| fetch(id, delay, log))),
-        Source::Tcp { server, timeout } => {
-            limits::ensure_open_files(tasks)?; // every fetch holds a socket at once
-            all_fetched(
-                rt.block_on(fetch_all(tasks, |id| fetch_tcp(id, server, delay, timeout, log))),
-            )?
-        }
-    };
-    Ok(Outcome { value: ids, worker_threads: rt.metrics().num_workers() })
+/// The article's model: one thread runs every task (`#[tokio::main(flavor = "current_thread")]`).
+fn current_thread() -> Result<Runtime> {
+    Ok(Builder::new_current_thread().enable_all().build()?)
 }
-
-fn cpu(args: &Cpu) -> Result<Outcome<u64>> {
-    // The T async workers idle here while T blocking threads count: 2T + 1 threads in all.
-    let rt = runtime(args.threads)?;
-    let jobs = Arc::new(Jobs::new(args.limit, args.jobs));
-    let count = rt.block_on(count_primes(jobs, args.threads));
-    Ok(Outcome { value: count, worker_threads: args.threads })
-}
-
-/// The ways this crate runs the io example, its right way first.
-const IO_VARIANTS: &[Variant] = &[Variant {
-    name: "join-set",
-    about: "one task per fetch in a JoinSet on the multi-thread runtime",
-}];
-
-/// The ways this crate runs the cpu example, its right way first.
-const CPU_VARIANTS: &[Variant] = &[Variant {
-    name: "spawn-blocking",
-    about: "T spawn_blocking workers count, so the async workers stay free",
-}];
 
 fn main() -> ExitCode {
     avt_common::main(Approach {
         name: "tokio",
         about: env!("CARGO_PKG_DESCRIPTION"),
-        io: Example { run: io, variants: IO_VARIANTS },
-        cpu: Example { run: cpu, variants: CPU_VARIANTS },
+        io: Example { run: io::run, variants: io::VARIANTS },
+        cpu: Example { run: cpu::run, variants: cpu::VARIANTS },
         sequential: None,
     })
 }
