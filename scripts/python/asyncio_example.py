@@ -1,16 +1,38 @@
 #!/usr/bin/env python3
-"""The article's asyncio example: fetch N URLs concurrently on one event loop.
+"""The article's asyncio example: fetch N URLs concurrently on one event loop, and count primes off it.
 
 One thread, one event loop: every fetch is a coroutine that awaits `asyncio.sleep`, and
-`asyncio.gather` runs them all at once. Same flags and --json line as the Rust crates:
+`asyncio.gather` runs them all at once. A ticker coroutine on the same loop measures how late
+the loop runs it. The cpu example sends each job to a thread with `asyncio.to_thread`, so the
+loop stays free (the GIL still gives no speedup). Same flags and --json line as the Rust crates:
 
     python3 scripts/python/asyncio_example.py io --tasks 3
+    python3 scripts/python/asyncio_example.py cpu --limit 1000000 --threads 2
+    python3 scripts/python/asyncio_example.py cpu --limit 1000000 --variant cpu-inline
 """
 
 import asyncio
+import concurrent.futures
 import time
 
 import avt_common as common
+
+IO_VARIANTS = [
+    ("gather", "one coroutine per fetch, all awaited at once with asyncio.gather"),
+    ("blocking-sleep", "mistake: time.sleep in the coroutine blocks the loop: N × delay, ticker stalls"),
+]
+CPU_VARIANTS = [
+    ("to-thread", "asyncio.to_thread per job on T threads: the loop stays free, the GIL gives no speedup"),
+    ("cpu-inline", "mistake: a coroutine per job counts on the loop: the ticker waits for the whole run"),
+]
+
+
+async def ticker(ticks):
+    """The latency probe: a coroutine on the same loop that wants to wake every period; it
+    runs only when the coroutine before it awaits."""
+    while (due := ticks.next_due()) is not None:
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        ticks.record(time.perf_counter())
 
 
 async def fetch_data(i, delay, log):
@@ -24,17 +46,71 @@ async def fetch_data(i, delay, log):
     return i
 
 
-async def fetch_all(tasks, delay, log):
+async def fetch_data_blocking(i, delay, log):
+    """`blocking-sleep`, the mistake: time.sleep blocks the one thread the loop runs on, so the
+    fetches wait one after another (N × delay) and the ticker with them."""
+    url = common.url(i)
+    if log:
+        print(f"Fetching data from {url}")
+    time.sleep(delay)
+    if log:
+        print(f"Data fetched from {url}")
+    return i
+
+
+async def fetch_all(fetch, tasks, delay, log):
     # gather wraps every coroutine in a task, so all of them wait at the same time.
-    return await asyncio.gather(*(fetch_data(i, delay, log) for i in range(tasks)))
+    return await asyncio.gather(*(fetch(i, delay, log) for i in range(tasks)))
+
+
+async def count_primes(ranges, threads):
+    """Each job on a thread of the loop's executor (T threads), so the loop stays free."""
+    asyncio.get_running_loop().set_default_executor(
+        concurrent.futures.ThreadPoolExecutor(max_workers=threads))
+    counts = await asyncio.gather(*(asyncio.to_thread(common.count_primes_in, s, e)
+                                    for s, e in ranges))
+    return sum(counts)
+
+
+async def count_job(start, end):
+    return common.count_primes_in(start, end)
+
+
+async def count_primes_inline(ranges):
+    """`cpu-inline`, the mistake: a coroutine per job counts on the loop; it never awaits, so
+    nothing else on the loop, the ticker included, runs until the counting is done."""
+    return sum(await asyncio.gather(*(count_job(s, e) for s, e in ranges)))
+
+
+async def with_ticker(ticks, work):
+    """Runs `work` with the ticker coroutine beside it on this loop, and ends the ticker after."""
+    probe = asyncio.create_task(ticker(ticks)) if ticks else None
+    result = await work
+    if probe:
+        ticks.stop()
+        probe.cancel()
+    return result
 
 
 def run():
-    args = common.parse_args(__doc__.splitlines()[0], ["io"])
+    args = common.parse_args(__doc__.splitlines()[0],
+                             {"io": IO_VARIANTS, "cpu": CPU_VARIANTS})
+    ticks = common.start_ticks(args)
     start = time.perf_counter()
-    ids = asyncio.run(fetch_all(args.tasks, args.delay_ms / 1000, args.log))
-    elapsed_ms = (time.perf_counter() - start) * 1000
-    common.report_io("python-asyncio", args, ids, elapsed_ms, worker_threads=1)
+    if args.example == "io":
+        fetch = fetch_data_blocking if args.variant == "blocking-sleep" else fetch_data
+        work = fetch_all(fetch, args.tasks, args.delay_ms / 1000, args.log)
+        ids = asyncio.run(with_ticker(ticks, work))
+        elapsed_ms = (time.perf_counter() - start) * 1000
+        common.report_io("python-asyncio", args, ids, elapsed_ms, worker_threads=1, ticks=ticks)
+    else:
+        ranges = common.split(args.limit, args.jobs)
+        inline = args.variant == "cpu-inline"
+        work = count_primes_inline(ranges) if inline else count_primes(ranges, args.threads)
+        count = asyncio.run(with_ticker(ticks, work))
+        elapsed_ms = (time.perf_counter() - start) * 1000
+        common.report_cpu("python-asyncio", args, args.threads, count, elapsed_ms,
+                          worker_threads=1 if inline else args.threads, ticks=ticks)
 
 
 if __name__ == "__main__":

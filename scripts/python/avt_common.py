@@ -4,7 +4,10 @@ and verify them exactly like the Rust binaries. Standard library only."""
 
 import argparse
 import json
+import math
 import sys
+import threading
+import time
 
 URLS = ["http://example.com", "http://example.org", "http://example.net"]
 DELAY_MS = 2000
@@ -14,6 +17,8 @@ MAX_TASKS = 10_000_000
 MAX_THREADS = 4096
 MAX_DELAY_MS = 3_600_000
 MAX_LIMIT = 1_000_000_000_000
+TICK_MS = 10
+MAX_TICK_MS = 60_000
 KNOWN_PI = {0: 0, 1: 0, 2: 1, 10: 4, 100: 25, 1_000: 168, 10_000: 1_229, 100_000: 9_592,
             1_000_000: 78_498, 10_000_000: 664_579, 100_000_000: 5_761_455}
 MASK = (1 << 64) - 1
@@ -96,13 +101,20 @@ def _ranged(lo, hi):
 
 
 def parse_args(description, examples, sequential=False):
-    """The Rust crates' command line: `io` and/or `cpu`, with the same flags and limits."""
+    """The Rust crates' command line: `io` and/or `cpu`, with the same flags and limits.
+
+    `examples` maps each example to its variants, `(name, about)`, the right way first."""
     parser = _Parser(description=description)
     sub = parser.add_subparsers(dest="example", required=True, parser_class=_Parser)
-    for name in examples:
-        p = sub.add_parser(name)
+    for name, variants in examples.items():
+        ways = "\n".join(f"  {v:16}  {about}" for v, about in variants)
+        p = sub.add_parser(name, formatter_class=argparse.RawDescriptionHelpFormatter,
+                           epilog=f"Variants (--variant NAME; the first is the default):\n{ways}")
         p.add_argument("--threads", type=_ranged(1, MAX_THREADS), default=None)
         p.add_argument("--json", action="store_true")
+        p.add_argument("--variant", metavar="NAME", default=None)
+        p.add_argument("--tick-ms", metavar="MS", type=_ranged(1, MAX_TICK_MS), default=None)
+        p.add_argument("--no-ticker", action="store_true")
         if name == "io":
             p.add_argument("--tasks", type=_ranged(1, MAX_TASKS), default=3)
             p.add_argument("--delay-ms", type=_ranged(0, MAX_DELAY_MS), default=DELAY_MS)
@@ -120,36 +132,113 @@ def parse_args(description, examples, sequential=False):
         parser.error(f"--jobs {args.jobs} is more than the {args.limit + 1} numbers in [0, {args.limit}]")
     if args.example == "io":
         args.log = (args.verbose or args.tasks <= 10) and not args.json
+    if args.tick_ms is not None and args.no_ticker:
+        parser.error("--tick-ms cannot be used with --no-ticker")
+    if getattr(args, "sequential", False):
+        if args.variant is not None:
+            parser.error("--sequential takes no --variant")
+        if args.tick_ms is not None:
+            parser.error("--sequential runs no ticker: drop --tick-ms")
+        args.no_ticker = True
+    else:
+        valid = [v for v, _ in examples[args.example]]
+        if args.variant is None:
+            args.variant = valid[0]
+        elif args.variant not in valid:
+            parser.error(f"no variant '{args.variant}' for {args.example} here; valid: {', '.join(valid)}")
     return args
 
 
-def report_io(approach, args, ids, elapsed_ms, worker_threads):
+class Ticks:
+    """The latency probe's schedule, as crates/common's `Ticker`: tick k is due at start + k ×
+    period; a ticker that wakes late records every tick it missed, each with its own lag, and
+    ticks still unrun when the work ends count with their lag up to then. Only the schedule
+    lives here; each script sleeps and starts its ticker itself."""
+
+    def __init__(self, period_ms):
+        self.period = period_ms / 1000
+        self.start = time.perf_counter()
+        self.next = 1
+        self.lags = []
+        self.ended = threading.Event()  # set by stop(): wakes a thread ticker at once
+        self._lock = threading.Lock()
+
+    def next_due(self):
+        """When the next tick is due (perf_counter seconds), or None once the run has ended."""
+        with self._lock:
+            return None if self.ended.is_set() else self.start + self.next * self.period
+
+    def record(self, now):
+        """The ticker woke at `now`: records every tick due by then, each with its own lag."""
+        with self._lock:
+            if not self.ended.is_set():
+                self._record_until(now)
+
+    def stop(self):
+        """Ends the schedule now: ticks due by now that never ran count, late by up to now."""
+        with self._lock:
+            if not self.ended.is_set():
+                self._record_until(time.perf_counter())
+                self.ended.set()
+
+    def _record_until(self, now):
+        while self.start + self.next * self.period <= now:
+            self.lags.append(now - (self.start + self.next * self.period))
+            self.next += 1
+
+    def report(self):
+        """The JSON line's `ticker` object: nearest-rank percentiles of the lags, in µs."""
+        self.stop()
+        lags = sorted(self.lags)
+
+        def at(q):
+            return round(lags[max(0, math.ceil(q * len(lags)) - 1)] * 1e6) if lags else 0
+        return {"period_us": round(self.period * 1e6), "ticks": len(lags),
+                "p50_us": at(0.50), "p99_us": at(0.99), "max_us": at(1.0)}
+
+
+def start_ticks(args):
+    """The probe's schedule the flags ask for, starting now (None with --no-ticker)."""
+    return None if args.no_ticker else Ticks(args.tick_ms or TICK_MS)
+
+
+def report_io(approach, args, ids, elapsed_ms, worker_threads, ticks=None):
     checksum = check_fetched(ids, args.tasks)
     _report(args, {
         "approach": approach, "example": "io",
-        "params": {"threads": args.threads, "tasks": args.tasks, "delay_ms": args.delay_ms},
+        "params": {"threads": args.threads, "tasks": args.tasks, "delay_ms": args.delay_ms,
+                   "variant": args.variant},
         "result": len(ids), "checksum": f"{checksum:016x}", "verified": True,
         "elapsed_ms": elapsed_ms, "worker_threads": worker_threads,
-    }, f"fetched {len(ids)} URLs ({args.delay_ms} ms wait each) in {elapsed_ms:.1f} ms")
+    }, f"fetched {len(ids)} URLs ({args.delay_ms} ms wait each) in {elapsed_ms:.1f} ms", ticks)
 
 
-def report_cpu(approach, args, threads, count, elapsed_ms, worker_threads):
+def report_cpu(approach, args, threads, count, elapsed_ms, worker_threads, ticks=None):
     pi = KNOWN_PI.get(args.limit)
     if pi is not None and pi != count:
         raise RuntimeError(f"counted {count} primes in [0, {args.limit}], but π({args.limit}) = {pi}")
+    params = {"threads": threads, "limit": args.limit, "jobs": args.jobs}
+    if not getattr(args, "sequential", False):
+        params["variant"] = args.variant
     _report(args, {
-        "approach": approach, "example": "cpu",
-        "params": {"threads": threads, "limit": args.limit, "jobs": args.jobs},
+        "approach": approach, "example": "cpu", "params": params,
         "result": count, "checksum": f"{cpu_checksum(args.limit, count):016x}",
         "verified": pi is not None, "elapsed_ms": elapsed_ms, "worker_threads": worker_threads,
-    }, f"{count} primes in [0, {args.limit}] in {elapsed_ms:.1f} ms ({args.jobs} jobs)")
+    }, f"{count} primes in [0, {args.limit}] in {elapsed_ms:.1f} ms ({args.jobs} jobs)", ticks)
 
 
-def _report(args, report, human):
+def _report(args, report, human, ticks):
+    if ticks is not None:
+        report["ticker"] = ticks.report()
     if args.json:
         print(json.dumps(report, separators=(",", ":")))
-    else:
-        print(f"{report['approach']} {report['example']}: {human} on {report['worker_threads']} threads")
+        return
+    line = f"{report['approach']} {report['example']}: {human} on {report['worker_threads']} threads"
+    if ticks is not None:
+        t = report["ticker"]
+        line += (f"; ticker every {t['period_us'] / 1000:g} ms: p99 {t['p99_us'] / 1000:.1f} ms, "
+                 f"max {t['max_us'] / 1000:.1f} ms late")
+    print(line)
 
 
 def main(run):

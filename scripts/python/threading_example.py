@@ -8,6 +8,8 @@ and --json line as the Rust crates:
     python3 scripts/python/threading_example.py io --tasks 3
     python3 scripts/python/threading_example.py cpu --limit 1000000 --threads 2
     python3 scripts/python/threading_example.py cpu --limit 1000000 --sequential
+
+A ticker thread beside the work measures how late the interpreter runs it.
 """
 
 import queue
@@ -15,6 +17,30 @@ import threading
 import time
 
 import avt_common as common
+
+IO_VARIANTS = [("thread-per-fetch", "one thread per fetch; each waits in the kernel")]
+CPU_VARIANTS = [("thread-workers", "T threads share a queue of jobs; the GIL lets one count at a time")]
+
+
+def ticker(ticks):
+    """The latency probe: a thread that wants to wake every period. CPython switches threads
+    every few ms (sys.getswitchinterval()), so counting threads delay it only that long."""
+    while (due := ticks.next_due()) is not None:
+        ticks.ended.wait(max(0.0, due - time.perf_counter()))  # the end of the run wakes it
+        ticks.record(time.perf_counter())
+
+
+def with_ticker(ticks, work):
+    """Runs `work()` with the ticker thread beside it, and ends and joins the ticker after."""
+    probe = threading.Thread(target=ticker, args=(ticks,), name="ticker") if ticks else None
+    if probe:
+        probe.start()
+    try:
+        return work()
+    finally:
+        if probe:
+            ticks.stop()
+            probe.join()
 
 
 def fetch_data(i, delay, log, results):
@@ -72,21 +98,25 @@ def count_primes(ranges, threads):
 
 
 def run():
-    args = common.parse_args(__doc__.splitlines()[0], ["io", "cpu"], sequential=True)
+    args = common.parse_args(__doc__.splitlines()[0], {"io": IO_VARIANTS, "cpu": CPU_VARIANTS},
+                             sequential=True)
+    ticks = common.start_ticks(args)
     start = time.perf_counter()
     if args.example == "io":
-        ids = fetch_all(args.tasks, args.delay_ms / 1000, args.log)
+        ids = with_ticker(ticks, lambda: fetch_all(args.tasks, args.delay_ms / 1000, args.log))
         elapsed_ms = (time.perf_counter() - start) * 1000
-        common.report_io("python-threading", args, ids, elapsed_ms, worker_threads=len(ids))
+        common.report_io("python-threading", args, ids, elapsed_ms, worker_threads=len(ids),
+                         ticks=ticks)
     elif args.sequential:
         count = sum(common.count_primes_in(s, e) for s, e in common.split(args.limit, args.jobs))
         elapsed_ms = (time.perf_counter() - start) * 1000
         common.report_cpu("python-sequential", args, 1, count, elapsed_ms, worker_threads=1)
     else:
-        count = count_primes(common.split(args.limit, args.jobs), args.threads)
+        ranges = common.split(args.limit, args.jobs)
+        count = with_ticker(ticks, lambda: count_primes(ranges, args.threads))
         elapsed_ms = (time.perf_counter() - start) * 1000
         common.report_cpu("python-threading", args, args.threads, count, elapsed_ms,
-                          worker_threads=args.threads)
+                          worker_threads=args.threads, ticks=ticks)
 
 
 if __name__ == "__main__":

@@ -32,3 +32,4 @@ fn tcp_takes_ceil_n_over_t_delays() {
     assert_eq!((r.result, r.params.source.as_deref()), (8, Some("tcp")));
     assert!(r.elapsed_ms >= 800.0 && r.elapsed_ms < 950.0, "8 on 2 threads: {} ms", r.elapsed_ms);
 }
+avt_testkit::loop_checks!(BIN);
