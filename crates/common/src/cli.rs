@@ -59,10 +59,10 @@ struct Shared {
 }
 
 impl Shared {
-    /// The ticker the flags ask for, its schedule starting now.
-    fn ticker(&self) -> Option<Ticker> {
+    /// The ticker's period the flags ask for (`None`: no ticker).
+    fn tick(&self) -> Option<Duration> {
         let ms = self.tick_ms.unwrap_or(TICK_MS);
-        (!self.no_ticker).then(|| Ticker::start(Duration::from_millis(ms)))
+        (!self.no_ticker).then(|| Duration::from_millis(ms))
     }
 }
 
@@ -142,7 +142,8 @@ pub struct Io {
     pub source: Source,
     /// The way to run it (`--variant`): the crate's right way unless a mistake was asked for.
     pub variant: &'static str,
-    /// The latency probe to run beside the fetches (`None` with `--no-ticker`).
+    /// The latency probe to run beside the fetches (`None` with `--no-ticker`); its schedule
+    /// starts with the timed run.
     pub ticker: Option<Ticker>,
 }
 
@@ -175,6 +176,8 @@ pub(crate) enum Command {
 pub(crate) struct Parsed {
     pub command: Command,
     pub json: bool,
+    /// The ticker's period (`None`: no ticker); its schedule starts with the timed run.
+    pub tick: Option<Duration>,
 }
 
 /// Parses the command line; on a usage error prints one line and gives exit code 2.
@@ -207,7 +210,7 @@ pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
         Some(t) => t as usize,
         None => std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
     };
-    let (command, json) = match cli.example {
+    let (command, json, tick) = match cli.example {
         Example::Io(a) => {
             let source = match (a.source, a.server) {
                 (SourceArg::Sleep, None) => Source::Sleep,
@@ -237,9 +240,9 @@ pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
                 delay: Duration::from_millis(a.delay_ms),
                 threads: threads(&a.shared),
                 log: (a.verbose || a.tasks <= 10) && !a.shared.json,
-                ticker: a.shared.ticker(),
+                ticker: None,
             };
-            (Command::Io(io), a.shared.json)
+            (Command::Io(io), a.shared.json, a.shared.tick())
         }
         Example::Cpu(a) => {
             if a.jobs > a.limit + 1 {
@@ -264,19 +267,19 @@ pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
                 return Err(fail(&mut cmd, "--sequential runs no ticker: drop --tick-ms".into()));
             }
             let variant = variant(&mut cmd, "cpu", &a.shared, approach.cpu.variants)?;
-            let ticker = if a.sequential { None } else { a.shared.ticker() };
             let cpu = Cpu {
                 limit: a.limit,
                 jobs: a.jobs as usize,
                 threads: threads(&a.shared),
                 variant,
-                ticker,
+                ticker: None,
             };
             let command = if a.sequential { Command::Sequential(cpu) } else { Command::Cpu(cpu) };
-            (command, a.shared.json)
+            let tick = if a.sequential { None } else { a.shared.tick() };
+            (command, a.shared.json, tick)
         }
     };
-    Ok(Parsed { command, json })
+    Ok(Parsed { command, json, tick })
 }
 
 /// The `--help` text that lists an example's variants, one line each.

@@ -16,7 +16,7 @@ pub mod workload;
 use std::collections::BTreeMap;
 use std::io;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 
@@ -77,7 +77,7 @@ pub fn main(approach: Approach) -> ExitCode {
         Ok(parsed) => parsed,
         Err(code) => return code,
     };
-    match run(&approach, parsed.command) {
+    match run(&approach, parsed.command, parsed.tick) {
         Ok(report) if parsed.json => println!("{}", report.to_json()),
         Ok(report) => println!("{}", report.summary()),
         Err(e) => {
@@ -88,10 +88,13 @@ pub fn main(approach: Approach) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn run(approach: &Approach, command: cli::Command) -> Result<Report> {
+fn run(approach: &Approach, command: cli::Command, tick: Option<Duration>) -> Result<Report> {
+    // The ticker's schedule starts with the timed run (the sequential baseline has none).
+    let ticker = tick.map(Ticker::start);
     let start = Instant::now();
     let report = match command {
-        cli::Command::Io(io) => {
+        cli::Command::Io(mut io) => {
+            io.ticker = ticker;
             let out = (approach.io.run)(&io)?;
             let elapsed_ms = ms_since(start);
             let checksum = check_fetched(&out.value, io.tasks).map_err(anyhow::Error::msg)?;
@@ -115,7 +118,8 @@ fn run(approach: &Approach, command: cli::Command) -> Result<Report> {
                 ticker: ticker_report(io.ticker.as_ref()),
             }
         }
-        cli::Command::Cpu(cpu) => {
+        cli::Command::Cpu(mut cpu) => {
+            cpu.ticker = ticker;
             let out = (approach.cpu.run)(&cpu)?;
             cpu_report(approach.name, &cpu, out, ms_since(start))?
         }

@@ -3,7 +3,6 @@
 //! `--variant` / `--tick-ms` as usage errors. Skipped, with a note, without python3.
 
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 
 use avt_common::{Report, io_checksum, known_pi};
 use avt_harness::binaries::project_root;
@@ -46,21 +45,19 @@ fn asyncio_cpu_counts_primes_both_ways() {
 
 #[test]
 fn asyncio_blocking_sleep_waits_the_fetches_one_after_another() {
-    let delay = Duration::from_millis(150);
-    let mut timed = |extra: &[&str]| {
+    // In-process times: the interpreter's start-up is not part of the shape.
+    let timed = |extra: &[&str]| {
         let args = [&["io", "--tasks", "3", "--delay-ms", "150"][..], extra].concat();
-        let start = Instant::now();
-        let r = report("asyncio_example.py", &args)?;
-        Some((start.elapsed(), r))
+        report("asyncio_example.py", &args)
     };
-    let Some((took, r)) = timed(&["--variant", "blocking-sleep"]) else { return };
+    let Some(r) = timed(&["--variant", "blocking-sleep"]) else { return };
     assert_eq!(r.checksum, format!("{:016x}", io_checksum(3)));
-    assert!(took >= delay * 5 / 2, "3 × 150 ms blocking the loop took {took:?}");
+    assert!(r.elapsed_ms >= 375.0, "3 × 150 ms blocking the loop took {} ms", r.elapsed_ms);
     let stalled = r.ticker.map(|t| t.max_us).unwrap_or_default();
     assert!(stalled >= 100_000, "the ticker waited only {stalled} µs");
-    let Some((took, r)) = timed(&[]) else { return };
+    let Some(r) = timed(&[]) else { return };
     assert_eq!(r.params.variant.as_deref(), Some("gather"));
-    assert!(took < delay * 2 + Duration::from_millis(500), "gather took {took:?}");
+    assert!(r.elapsed_ms < 300.0, "gather: 3 × 150 ms at once took {} ms", r.elapsed_ms);
 }
 
 #[test]
@@ -78,7 +75,7 @@ fn every_script_reports_its_ticker_and_variant() {
         assert!(t.p50_us <= t.p99_us && t.p99_us <= t.max_us, "{t:?}");
         let expected = r.elapsed_ms / 20.0;
         assert!(
-            t.ticks as f64 >= expected - 1.5 && t.ticks as f64 <= expected + 3.0,
+            t.ticks as f64 >= expected * 0.5 - 2.0 && t.ticks as f64 <= expected * 1.5 + 3.0,
             "{script}: {} ticks of 20 ms in {} ms",
             t.ticks,
             r.elapsed_ms

@@ -12,6 +12,11 @@ avt_testkit::all_at_once!(BIN);
 fn sequential_is_the_one_thread_baseline() {
     let r = kit::report(BIN, &["cpu", "--sequential", "--limit", "100000", "--threads", "4"]);
     assert_eq!((r.approach.as_str(), r.result, r.worker_threads), ("sequential", 9_592, 1));
+    assert_eq!((r.ticker, r.params.variant), (None, None), "the baseline runs no ticker");
+    let out = kit::run(BIN, &["cpu", "--sequential", "--tick-ms", "5"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--sequential runs no ticker"), "{stderr}");
 }
 
 #[test]
