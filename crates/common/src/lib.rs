@@ -96,7 +96,7 @@ fn run(approach: &Approach, command: cli::Command, tick: Option<Duration>) -> Re
         cli::Command::Io(mut io) => {
             io.ticker = ticker;
             let out = (approach.io.run)(&io)?;
-            let elapsed_ms = ms_since(start);
+            let elapsed_ms = end_run(start, io.ticker.as_ref());
             let checksum = check_fetched(&out.value, io.tasks).map_err(anyhow::Error::msg)?;
             Report {
                 approach: approach.name.into(),
@@ -121,7 +121,8 @@ fn run(approach: &Approach, command: cli::Command, tick: Option<Duration>) -> Re
         cli::Command::Cpu(mut cpu) => {
             cpu.ticker = ticker;
             let out = (approach.cpu.run)(&cpu)?;
-            cpu_report(approach.name, &cpu, out, ms_since(start))?
+            let elapsed_ms = end_run(start, cpu.ticker.as_ref());
+            cpu_report(approach.name, &cpu, out, elapsed_ms)?
         }
         cli::Command::Sequential(cpu) => {
             let Some(sequential) = approach.sequential else {
@@ -194,12 +195,19 @@ fn cpu_report(name: &str, cpu: &Cpu, out: Outcome<u64>, elapsed_ms: f64) -> Resu
     })
 }
 
-/// Ends the ticker's schedule (if the example has not already) and says what it saw.
+/// The timed run is over: ends the ticker's schedule at the same instant (if the example
+/// has not already ended it) and returns the run's wall time in ms.
+fn end_run(start: Instant, ticker: Option<&Ticker>) -> f64 {
+    let end = Instant::now();
+    if let Some(ticker) = ticker {
+        ticker.stop_at(end);
+    }
+    (end - start).as_secs_f64() * 1e3
+}
+
+/// What the ticker saw.
 fn ticker_report(ticker: Option<&Ticker>) -> Option<TickerReport> {
-    ticker.map(|t| {
-        t.stop();
-        t.report()
-    })
+    ticker.map(Ticker::report)
 }
 
 /// How this binary was built: `release`, or `dev` when debug assertions are on.

@@ -55,7 +55,7 @@ pub struct Params {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub source: Option<String>,
     /// The way the example ran (`--variant`; the crate's right way unless a mistake was
-    /// asked for). Absent for the sequential baseline and the Python originals' defaults.
+    /// asked for). Absent for the sequential baselines (Rust's and Python's).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub variant: Option<String>,
 }

@@ -86,11 +86,15 @@ impl Ticker {
     /// Ends the schedule now: ticks due by now that never ran count, late by up to now.
     /// Only the first call counts.
     pub fn stop(&self) {
+        self.stop_at(Instant::now());
+    }
+
+    /// Ends the schedule at `end` (the instant the timed run ended), as [`Ticker::stop`].
+    pub fn stop_at(&self, end: Instant) {
         let mut s = self.lock();
         if s.end.is_none() {
-            let now = Instant::now();
-            s.record_until(now);
-            s.end = Some(now);
+            s.record_until(end);
+            s.end = Some(end);
         }
     }
 

@@ -33,7 +33,7 @@ pub const VARIANTS: &[Variant] = &[
     },
     Variant {
         name: "rayon-bridge",
-        about: "rayon::spawn does the fan-out, a oneshot brings the answer back to the task",
+        about: "rayon's pool.spawn does the fan-out, a oneshot brings the answer back to the task",
     },
 ];
 
