@@ -34,6 +34,14 @@ enum Example {
     Io(IoArgs),
     /// The CPU-bound example: count the primes in [0, LIMIT] by trial division, in JOBS jobs
     Cpu(CpuArgs),
+    /// The shared-state example: W workers add 1 to one counter M times each; the total must
+    /// be W × M
+    Shared {
+        #[command(flatten)]
+        args: crate::shared::SharedArgs,
+        #[command(flatten)]
+        shared: Shared,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -147,6 +155,7 @@ pub(crate) enum Command {
     Io(Io),
     Cpu(Cpu),
     Sequential(Cpu),
+    Shared(crate::Shared),
 }
 
 /// Parsed options that apply to both examples.
@@ -166,7 +175,12 @@ pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
         })
         .unwrap_or_else(|| "example".into());
     let mut cmd = Cli::command().bin_name(bin).about(approach.about);
-    for (name, variants) in [("io", approach.io.variants), ("cpu", approach.cpu.variants)] {
+    let examples = [
+        ("io", approach.io.variants),
+        ("cpu", approach.cpu.variants),
+        ("shared", approach.shared.variants),
+    ];
+    for (name, variants) in examples {
         cmd = cmd.mut_subcommand(name, |sub| sub.after_help(variant_help(variants)));
     }
     if !has_sequential {
@@ -237,6 +251,11 @@ pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
                 Cpu { limit: a.limit, jobs: a.jobs as usize, threads: threads(&a.shared), variant };
             let command = if a.sequential { Command::Sequential(cpu) } else { Command::Cpu(cpu) };
             (command, a.shared.json)
+        }
+        Example::Shared { args, shared } => {
+            let variant = variant(&mut cmd, "shared", &shared, approach.shared.variants)?;
+            let checked = args.check(threads(&shared), variant).map_err(|m| fail(&mut cmd, m))?;
+            (Command::Shared(checked), shared.json)
         }
     };
     Ok(Parsed { command, json })

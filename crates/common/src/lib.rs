@@ -10,6 +10,7 @@ pub mod http;
 pub mod latency;
 pub mod limits;
 mod report;
+pub mod shared;
 pub mod workload;
 
 use std::collections::BTreeMap;
@@ -22,6 +23,7 @@ use anyhow::{Result, bail};
 pub use cli::{Cpu, Io, MAX_DELAY_MS, MAX_LIMIT, MAX_TASKS, MAX_THREADS, Source, usage_exit};
 pub use latency::{Lateness, Percentiles};
 pub use report::{Params, Report};
+pub use shared::{Progress, Shared};
 pub use workload::{
     DELAY, JOBS, Jobs, KNOWN_PI, LIMIT, URLS, check_fetched, count_primes_in, cpu_checksum,
     io_checksum, is_prime, known_pi, split, url,
@@ -63,6 +65,8 @@ pub struct Approach {
     pub io: Example<Io, Vec<usize>>,
     /// The cpu example: count the primes in [0, limit] in `jobs` jobs.
     pub cpu: Example<Cpu, u64>,
+    /// The shared-state example: W workers add 1 to one counter M times each.
+    pub shared: Example<Shared, u64>,
     /// The sequential cpu baseline, offered as `cpu --sequential` (the std-threads crate).
     pub sequential: Option<fn(&Cpu) -> u64>,
 }
@@ -110,11 +114,20 @@ fn run(approach: &Approach, command: cli::Command) -> Result<Report> {
                 elapsed_ms,
                 worker_threads: out.worker_threads,
                 build: Some(build().into()),
+                increments_per_s: None,
+                lost: None,
             }
         }
         cli::Command::Cpu(cpu) => {
             let out = (approach.cpu.run)(&cpu)?;
             cpu_report(approach.name, &cpu, out, ms_since(start))?
+        }
+        cli::Command::Shared(args) => {
+            if shared::watched(&args) {
+                shared::watchdog(approach.name, &args);
+            }
+            let out = (approach.shared.run)(&args)?;
+            shared::report(approach.name, &args, out, ms_since(start))?
         }
         cli::Command::Sequential(cpu) => {
             let sequential = approach.sequential.expect("parse offers --sequential only if set");
@@ -181,11 +194,13 @@ fn cpu_report(name: &str, cpu: &Cpu, out: Outcome<u64>, elapsed_ms: f64) -> Resu
         elapsed_ms,
         worker_threads: out.worker_threads,
         build: Some(build().into()),
+        increments_per_s: None,
+        lost: None,
     })
 }
 
 /// How this binary was built: `release`, or `dev` when debug assertions are on.
-fn build() -> &'static str {
+pub(crate) fn build() -> &'static str {
     if cfg!(debug_assertions) { "dev" } else { "release" }
 }
 

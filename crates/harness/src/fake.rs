@@ -87,5 +87,7 @@ fn answer(example: &[String], wrong: bool) -> Report {
         elapsed_ms: 1.0,
         worker_threads: threads,
         build: None,
+        increments_per_s: None,
+        lost: None,
     }
 }
