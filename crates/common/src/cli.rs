@@ -36,7 +36,8 @@ enum Example {
     Cpu(CpuArgs),
     /// The shared-state example: W workers add 1 to one counter M times each; the total must
     /// be W × M
-    Shared {
+    #[command(name = "shared")]
+    SharedState {
         #[command(flatten)]
         args: crate::shared::SharedArgs,
         #[command(flatten)]
@@ -252,7 +253,7 @@ pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
             let command = if a.sequential { Command::Sequential(cpu) } else { Command::Cpu(cpu) };
             (command, a.shared.json)
         }
-        Example::Shared { args, shared } => {
+        Example::SharedState { args, shared } => {
             let variant = variant(&mut cmd, "shared", &shared, approach.shared.variants)?;
             let checked = args.check(threads(&shared), variant).map_err(|m| fail(&mut cmd, m))?;
             (Command::Shared(checked), shared.json)
