@@ -20,7 +20,7 @@ use crate::{Outcome, cpu_checksum};
 
 /// Default increments per worker: about a second of work for the default way (an
 /// `AtomicU64`) with 4 × T workers on a 2-core machine.
-pub const INCREMENTS: u64 = 20_000_000;
+pub const INCREMENTS: u64 = 15_000_000;
 /// Default `--watchdog-ms`: no progress for this long is a deadlock.
 pub const WATCHDOG_MS: u64 = 2_000;
 /// The most workers `--workers` accepts.
