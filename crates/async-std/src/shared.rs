@@ -57,8 +57,7 @@ async fn count_mutex(workers: usize, increments: u64) -> u64 {
         }
     })
     .await;
-    let total = *counter.lock().unwrap_or_else(PoisonError::into_inner);
-    total
+    *counter.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// async-mutex: choose it only when the guard must live across an `.await`: waiting for it
@@ -74,8 +73,7 @@ async fn count_async_mutex(workers: usize, increments: u64) -> u64 {
         }
     })
     .await;
-    let total = *counter.lock().await;
-    total
+    *counter.lock().await
 }
 
 /// sharded: choose it when the parts can be counted apart and only the total is read, at the

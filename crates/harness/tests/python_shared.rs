@@ -77,8 +77,7 @@ fn the_default_is_the_right_way() {
     if !have_python() {
         return;
     }
-    for (script, default) in [("threading_example.py", "mutex"), ("asyncio_example.py", "plain")]
-    {
+    for (script, default) in [("threading_example.py", "mutex"), ("asyncio_example.py", "plain")] {
         let out = python(script, &["shared", "--workers", "2", "--increments", "10", "--json"]);
         let r: Report = serde_json::from_slice(&out.stdout).expect("one JSON line");
         assert_eq!((r.params.variant.as_deref(), r.result), (Some(default), 20), "{script}");

@@ -14,7 +14,10 @@ use rayon::{ThreadPool, ThreadPoolBuilder};
 
 /// The ways this crate shares the counter, its right way first.
 pub const VARIANTS: &[Variant] = &[
-    Variant { name: "sharded", about: "par_iter map + sum: each job counts its part (the right way)" },
+    Variant {
+        name: "sharded",
+        about: "par_iter map + sum: each job counts its part (the right way)",
+    },
     Variant { name: "atomic", about: "one AtomicU64 every job adds to: no lock" },
     Variant { name: "mutex", about: "a std::sync::Mutex<u64>, locked for every increment" },
     Variant { name: "channel", about: "one owner thread keeps the count; the jobs send it 1s" },

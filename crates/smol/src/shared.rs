@@ -62,8 +62,7 @@ async fn count_mutex(ex: &Executor<'_>, workers: usize, increments: u64) -> u64 
         }
     })
     .await;
-    let total = *counter.lock().unwrap_or_else(PoisonError::into_inner);
-    total
+    *counter.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// async-mutex: choose it only when the guard must live across an `.await`: waiting for it
@@ -79,8 +78,7 @@ async fn count_async_mutex(ex: &Executor<'_>, workers: usize, increments: u64) -
         }
     })
     .await;
-    let total = *counter.lock().await;
-    total
+    *counter.lock().await
 }
 
 /// sharded: choose it when the parts can be counted apart and only the total is read, at the
@@ -137,8 +135,15 @@ async fn count_channel(ex: &Executor<'_>, workers: usize, increments: u64) -> u6
 async fn deadlock(ex: &Executor<'_>, increments: u64, progress: &Progress) -> Result<u64> {
     let (a, b) = (Arc::new(Mutex::new(0)), Arc::new(Mutex::new(0)));
     let both = Arc::new(Barrier::new(2));
-    let first = ex.spawn(add_to_both(a.clone(), b.clone(), increments, Some(both.clone()), progress.clone()));
-    let second = ex.spawn(add_to_both(b.clone(), a.clone(), increments, Some(both), progress.clone()));
+    let first = ex.spawn(add_to_both(
+        a.clone(),
+        b.clone(),
+        increments,
+        Some(both.clone()),
+        progress.clone(),
+    ));
+    let second =
+        ex.spawn(add_to_both(b.clone(), a.clone(), increments, Some(both), progress.clone()));
     first.await;
     second.await;
     both_equal(&a, &b).await

@@ -12,7 +12,10 @@ use avt_common::{Outcome, Progress, Shared, Variant};
 
 /// The ways this crate shares the counter, its right way first.
 pub const VARIANTS: &[Variant] = &[
-    Variant { name: "atomic", about: "one AtomicU64 every thread adds to: no lock (the right way)" },
+    Variant {
+        name: "atomic",
+        about: "one AtomicU64 every thread adds to: no lock (the right way)",
+    },
     Variant { name: "mutex", about: "a std::sync::Mutex<u64>, locked for every increment" },
     Variant { name: "sharded", about: "each thread counts on its own; the counts are summed" },
     Variant { name: "channel", about: "one owner thread keeps the count; the others send it 1s" },

@@ -91,7 +91,10 @@ pub fn shared_lock_order_completes(bin: &str) {
     if !shared_variants(bin).iter().any(|v| v == LOCK_ORDER) {
         return;
     }
-    let r = report(bin, &["shared", "--variant", LOCK_ORDER, "--threads", "2", "--increments", "20000"]);
+    let r = report(
+        bin,
+        &["shared", "--variant", LOCK_ORDER, "--threads", "2", "--increments", "20000"],
+    );
     assert_eq!((r.params.workers, r.result), (Some(2), 40_000));
 }
 

@@ -64,8 +64,7 @@ async fn count_mutex(workers: usize, increments: u64) -> u64 {
         }
     })
     .await;
-    let total = *counter.lock().unwrap_or_else(PoisonError::into_inner);
-    total
+    *counter.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// async-mutex: choose it only when the guard must live across an `.await` (a connection
@@ -82,8 +81,7 @@ async fn count_async_mutex(workers: usize, increments: u64) -> u64 {
         }
     })
     .await;
-    let total = *counter.lock().await;
-    total
+    *counter.lock().await
 }
 
 /// sharded: choose it when the parts can be counted apart and only the total is read, at the
@@ -138,7 +136,13 @@ async fn deadlock(increments: u64, progress: &Progress) -> Result<u64> {
     let (a, b) = (Arc::new(tokio::sync::Mutex::new(0)), Arc::new(tokio::sync::Mutex::new(0)));
     let both_hold_one = Arc::new(Barrier::new(2));
     let mut set = JoinSet::new();
-    set.spawn(add_to_both(a.clone(), b.clone(), increments, Some(both_hold_one.clone()), progress.clone()));
+    set.spawn(add_to_both(
+        a.clone(),
+        b.clone(),
+        increments,
+        Some(both_hold_one.clone()),
+        progress.clone(),
+    ));
     set.spawn(add_to_both(b.clone(), a.clone(), increments, Some(both_hold_one), progress.clone()));
     set.join_all().await;
     both_equal(&a, &b).await
