@@ -101,24 +101,31 @@ def _ranged(lo, hi):
 
 
 def parse_args(description, examples, sequential=False):
-    """The Rust crates' command line: `io` and/or `cpu`, with the same flags and limits.
+    """The Rust crates' command line: `io`, `cpu` and/or `shared`, with the same flags and
+    limits.
 
-    `examples` maps each example to its variants, `(name, about)`, the right way first."""
+    `examples` maps each example to its variants, the right way first: `(name, about)`
+    pairs, or avt_shared.Variant for `shared`."""
     parser = _Parser(description=description)
     sub = parser.add_subparsers(dest="example", required=True, parser_class=_Parser)
     for name, variants in examples.items():
-        ways = "\n".join(f"  {v:16}  {about}" for v, about in variants)
+        named = [(v.name, v.about) if hasattr(v, "name") else v for v in variants]
+        ways = "\n".join(f"  {v:18}  {about}" for v, about in named)
         p = sub.add_parser(name, formatter_class=argparse.RawDescriptionHelpFormatter,
                            epilog=f"Variants (--variant NAME; the first is the default):\n{ways}")
         p.add_argument("--threads", type=_ranged(1, MAX_THREADS), default=None)
         p.add_argument("--json", action="store_true")
         p.add_argument("--variant", metavar="NAME", default=None)
-        p.add_argument("--tick-ms", metavar="MS", type=_ranged(1, MAX_TICK_MS), default=None)
-        p.add_argument("--no-ticker", action="store_true")
+        if name != "shared":  # the shared example runs no ticker, as in the Rust crates
+            p.add_argument("--tick-ms", metavar="MS", type=_ranged(1, MAX_TICK_MS), default=None)
+            p.add_argument("--no-ticker", action="store_true")
         if name == "io":
             p.add_argument("--tasks", type=_ranged(1, MAX_TASKS), default=3)
             p.add_argument("--delay-ms", type=_ranged(0, MAX_DELAY_MS), default=DELAY_MS)
             p.add_argument("--verbose", action="store_true")
+        elif name == "shared":
+            import avt_shared
+            avt_shared.add_arguments(p)
         else:
             p.add_argument("--limit", type=_ranged(0, MAX_LIMIT), default=LIMIT)
             p.add_argument("--jobs", type=_ranged(1, 1 << 62), default=JOBS)
@@ -130,6 +137,10 @@ def parse_args(description, examples, sequential=False):
         args.threads = os.cpu_count() or 1
     if args.example == "cpu" and args.jobs > args.limit + 1:
         parser.error(f"--jobs {args.jobs} is more than the {args.limit + 1} numbers in [0, {args.limit}]")
+    if args.example == "shared":
+        import avt_shared
+        avt_shared.check(parser, args, examples["shared"])
+        return args
     if args.example == "io":
         args.log = (args.verbose or args.tasks <= 10) and not args.json
     if args.tick_ms is not None and args.no_ticker:
@@ -227,7 +238,7 @@ def report_cpu(approach, args, threads, count, elapsed_ms, worker_threads, ticks
     }, f"{count} primes in [0, {args.limit}] in {elapsed_ms:.1f} ms ({args.jobs} jobs)", ticks)
 
 
-def _report(args, report, human, ticks):
+def _report(args, report, human, ticks=None):
     if ticks is not None:
         report["ticker"] = ticks.report()
     if args.json:

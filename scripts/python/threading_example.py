@@ -8,6 +8,7 @@ and --json line as the Rust crates:
     python3 scripts/python/threading_example.py io --tasks 3
     python3 scripts/python/threading_example.py cpu --limit 1000000 --threads 2
     python3 scripts/python/threading_example.py cpu --limit 1000000 --sequential
+    python3 scripts/python/threading_example.py shared --variant forced-race
 
 A ticker thread beside the work measures how late the interpreter runs it.
 """
@@ -17,6 +18,21 @@ import threading
 import time
 
 import avt_common as common
+import avt_shared
+from avt_shared import Variant
+
+SHARED_VARIANTS = [
+    Variant("mutex", "with threading.Lock(): counter += 1 (the right way)"),
+    Variant("plain", "a bare counter += 1, no lock: reports what is measured, lost updates "
+            "included (often none on CPython 3.11, but nothing promises it)", may_lose=True),
+    Variant("forced-race", "FORCED RACE: read, time.sleep(0), write: another thread runs "
+            "between the read and the write, and updates are lost", may_lose=True),
+    Variant("forced-race-locked", "the forced race's fix: the same read, sleep, write "
+            "under threading.Lock"),
+]
+
+counter = 0
+lock = threading.Lock()
 
 IO_VARIANTS = [("thread-per-fetch", "one thread per fetch; each waits in the kernel")]
 CPU_VARIANTS = [("thread-workers", "T threads share a queue of jobs; the GIL lets one count at a time")]
@@ -97,9 +113,66 @@ def count_primes(ranges, threads):
     return sum(counts)
 
 
+def add_locked(increments):
+    """mutex: the lock makes the read, the add and the write one step for every other thread."""
+    global counter
+    for _ in range(increments):
+        with lock:
+            counter += 1
+
+
+def add_plain(increments):
+    """plain: the article's unsynchronised counter. The GIL runs one thread at a time, but
+    `counter += 1` is a read, an add and a write, and nothing promises no switch between them."""
+    global counter
+    for _ in range(increments):
+        counter += 1
+
+
+def add_forced_race(increments):
+    """forced-race (a race shown on purpose, not the plain +=): a switch point between the
+    read and the write, so another thread's updates in between are overwritten."""
+    global counter
+    for _ in range(increments):
+        seen = counter
+        time.sleep(0)  # lets another thread run here, as a real read-then-write may
+        counter = seen + 1
+
+
+def add_forced_race_locked(increments):
+    """forced-race-locked: the same read, switch and write, held under the lock."""
+    global counter
+    for _ in range(increments):
+        with lock:
+            seen = counter
+            time.sleep(0)  # other threads run, but wait at the lock
+            counter = seen + 1
+
+
+ADD = {"mutex": add_locked, "plain": add_plain, "forced-race": add_forced_race,
+       "forced-race-locked": add_forced_race_locked}
+
+
+def count_shared(variant, workers, increments):
+    """W threads, each adding 1 to the shared counter M times the `variant` way."""
+    threads = [threading.Thread(target=ADD[variant], args=(increments,)) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return counter
+
+
 def run():
-    args = common.parse_args(__doc__.splitlines()[0], {"io": IO_VARIANTS, "cpu": CPU_VARIANTS},
+    args = common.parse_args(__doc__.splitlines()[0],
+                             {"io": IO_VARIANTS, "cpu": CPU_VARIANTS, "shared": SHARED_VARIANTS},
                              sequential=True)
+    if args.example == "shared":
+        start = time.perf_counter()
+        total = count_shared(args.variant, args.workers, args.increments)
+        elapsed_ms = (time.perf_counter() - start) * 1000
+        avt_shared.report("python-threading", args, total, elapsed_ms, worker_threads=args.workers)
+        return
     ticks = common.start_ticks(args)
     start = time.perf_counter()
     if args.example == "io":

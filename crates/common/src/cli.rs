@@ -35,6 +35,15 @@ enum Example {
     Io(IoArgs),
     /// The CPU-bound example: count the primes in [0, LIMIT] by trial division, in JOBS jobs
     Cpu(CpuArgs),
+    /// The shared-state example: W workers add 1 to one counter M times each; the total must
+    /// be W × M
+    #[command(name = "shared")]
+    SharedState {
+        #[command(flatten)]
+        args: crate::shared::SharedArgs,
+        #[command(flatten)]
+        shared: Shared,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -169,6 +178,7 @@ pub(crate) enum Command {
     Io(Io),
     Cpu(Cpu),
     Sequential(Cpu),
+    Shared(crate::Shared),
 }
 
 /// Parsed options that apply to both examples.
@@ -190,7 +200,12 @@ pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
         })
         .unwrap_or_else(|| "example".into());
     let mut cmd = Cli::command().bin_name(bin).about(approach.about);
-    for (name, variants) in [("io", approach.io.variants), ("cpu", approach.cpu.variants)] {
+    let examples = [
+        ("io", approach.io.variants),
+        ("cpu", approach.cpu.variants),
+        ("shared", approach.shared.variants),
+    ];
+    for (name, variants) in examples {
         cmd = cmd.mut_subcommand(name, |sub| sub.after_help(variant_help(variants)));
     }
     if !has_sequential {
@@ -277,6 +292,15 @@ pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
             let command = if a.sequential { Command::Sequential(cpu) } else { Command::Cpu(cpu) };
             let tick = if a.sequential { None } else { a.shared.tick() };
             (command, a.shared.json, tick)
+        }
+        Example::SharedState { args, shared } => {
+            if shared.tick_ms.is_some() || shared.no_ticker {
+                let msg = "the shared example runs no ticker: drop --tick-ms/--no-ticker";
+                return Err(fail(&mut cmd, msg.into()));
+            }
+            let variant = variant(&mut cmd, "shared", &shared, approach.shared.variants)?;
+            let checked = args.check(threads(&shared), variant).map_err(|m| fail(&mut cmd, m))?;
+            (Command::Shared(checked), shared.json, None)
         }
     };
     Ok(Parsed { command, json, tick })

@@ -10,6 +10,7 @@ pub mod http;
 pub mod latency;
 pub mod limits;
 mod report;
+pub mod shared;
 mod ticker;
 pub mod workload;
 
@@ -23,6 +24,7 @@ use anyhow::{Result, bail};
 pub use cli::{Cpu, Io, MAX_DELAY_MS, MAX_LIMIT, MAX_TASKS, MAX_THREADS, Source, usage_exit};
 pub use latency::{Lateness, Percentiles};
 pub use report::{Params, Report};
+pub use shared::{Progress, Shared};
 pub use ticker::{MAX_TICK_MS, TICK_MS, Ticker, TickerReport};
 pub use workload::{
     DELAY, JOBS, Jobs, KNOWN_PI, LIMIT, URLS, check_fetched, count_primes_in, cpu_checksum,
@@ -65,6 +67,8 @@ pub struct Approach {
     pub io: Example<Io, Vec<usize>>,
     /// The cpu example: count the primes in [0, limit] in `jobs` jobs.
     pub cpu: Example<Cpu, u64>,
+    /// The shared-state example: W workers add 1 to one counter M times each.
+    pub shared: Example<Shared, u64>,
     /// The sequential cpu baseline, offered as `cpu --sequential` (the std-threads crate).
     pub sequential: Option<fn(&Cpu) -> u64>,
 }
@@ -116,6 +120,8 @@ fn run(approach: &Approach, command: cli::Command, tick: Option<Duration>) -> Re
                 worker_threads: out.worker_threads,
                 build: Some(build().into()),
                 ticker: ticker_report(io.ticker.as_ref()),
+                increments_per_s: None,
+                lost: None,
             }
         }
         cli::Command::Cpu(mut cpu) => {
@@ -123,6 +129,13 @@ fn run(approach: &Approach, command: cli::Command, tick: Option<Duration>) -> Re
             let out = (approach.cpu.run)(&cpu)?;
             let elapsed_ms = end_run(start, cpu.ticker.as_ref());
             cpu_report(approach.name, &cpu, out, elapsed_ms)?
+        }
+        cli::Command::Shared(args) => {
+            if shared::watched(&args) {
+                shared::watchdog(approach.name, &args);
+            }
+            let out = (approach.shared.run)(&args)?;
+            shared::report(approach.name, &args, out, ms_since(start))?
         }
         cli::Command::Sequential(cpu) => {
             let Some(sequential) = approach.sequential else {
@@ -192,6 +205,8 @@ fn cpu_report(name: &str, cpu: &Cpu, out: Outcome<u64>, elapsed_ms: f64) -> Resu
         worker_threads: out.worker_threads,
         build: Some(build().into()),
         ticker: ticker_report(cpu.ticker.as_ref()),
+        increments_per_s: None,
+        lost: None,
     })
 }
 
@@ -211,7 +226,7 @@ fn ticker_report(ticker: Option<&Ticker>) -> Option<TickerReport> {
 }
 
 /// How this binary was built: `release`, or `dev` when debug assertions are on.
-fn build() -> &'static str {
+pub(crate) fn build() -> &'static str {
     if cfg!(debug_assertions) { "dev" } else { "release" }
 }
 

@@ -32,6 +32,13 @@ pub struct Report {
     /// and for the sequential baseline).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub ticker: Option<TickerReport>,
+    /// shared: W × M increments (attempted, for a Python race) per second of `elapsed_ms`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub increments_per_s: Option<f64>,
+    /// shared, Python only: updates lost (W × M − result), the measured outcome of its race
+    /// variants. A Rust run that loses one fails instead.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub lost: Option<u64>,
 }
 
 /// The parameters of a run; those of the other example are absent.
@@ -58,6 +65,12 @@ pub struct Params {
     /// asked for). Absent for the sequential baselines (Rust's and Python's).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub variant: Option<String>,
+    /// shared: workers sharing the counter.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub workers: Option<usize>,
+    /// shared: increments per worker.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub increments: Option<u64>,
 }
 
 impl Report {
@@ -71,6 +84,9 @@ impl Report {
         let p = &self.params;
         let head = format!("{} {}", self.approach, self.example);
         let (ms, threads) = (self.elapsed_ms, self.worker_threads);
+        if let (Some(workers), Some(increments)) = (p.workers, p.increments) {
+            return crate::shared::summary(self, workers, increments);
+        }
         let line = match (p.tasks, p.delay_ms, p.limit, p.jobs) {
             (Some(tasks), Some(delay), ..) => {
                 let how = if p.source.is_some() { "over tcp, " } else { "" };

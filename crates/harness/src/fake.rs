@@ -88,5 +88,7 @@ fn answer(example: &[String], wrong: bool) -> Report {
         worker_threads: threads,
         build: None,
         ticker: None,
+        increments_per_s: None,
+        lost: None,
     }
 }

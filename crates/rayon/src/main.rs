@@ -17,6 +17,7 @@
 
 mod cpu;
 mod io;
+mod shared;
 
 use std::process::ExitCode;
 use std::thread;
@@ -63,6 +64,7 @@ fn main() -> ExitCode {
         about: env!("CARGO_PKG_DESCRIPTION"),
         io: Example { run: io::run, variants: io::VARIANTS },
         cpu: Example { run: cpu::run, variants: cpu::VARIANTS },
+        shared: Example { run: shared::shared, variants: shared::VARIANTS },
         sequential: None,
     })
 }

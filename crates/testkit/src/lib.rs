@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 use avt_common::{Report, io_checksum, known_pi};
 use avt_delay_server::Background;
 
+pub mod shared_checks;
+
 /// Runs `bin` with `args` and returns what it did.
 pub fn run(bin: &str, args: &[&str]) -> Output {
     Command::new(bin).args(args).output().unwrap_or_else(|e| panic!("cannot run {bin}: {e}"))
@@ -204,6 +206,7 @@ macro_rules! every_example {
         fn tcp_server_killed_is_an_error() {
             $crate::tcp_server_killed_is_an_error($bin);
         }
+        $crate::shared_examples!($bin);
     };
 }
 
@@ -222,6 +225,34 @@ macro_rules! all_at_once {
         #[test]
         fn tcp_open_file_limit_is_named() {
             $crate::tcp_open_file_limit_is_named($bin);
+        }
+    };
+}
+
+/// The `shared` example's tests, part of `every_example!`: every variant the binary lists,
+/// the deadlock and lock-order variants where it has them, and bad input.
+#[macro_export]
+macro_rules! shared_examples {
+    ($bin:expr) => {
+        #[test]
+        fn shared_every_variant_reaches_w_times_m() {
+            $crate::shared_checks::shared_every_variant_reaches_w_times_m($bin);
+        }
+        #[test]
+        fn shared_workers_default_to_four_per_thread() {
+            $crate::shared_checks::shared_workers_default_to_four_per_thread($bin);
+        }
+        #[test]
+        fn shared_deadlock_is_caught() {
+            $crate::shared_checks::shared_deadlock_is_caught($bin);
+        }
+        #[test]
+        fn shared_lock_order_completes() {
+            $crate::shared_checks::shared_lock_order_completes($bin);
+        }
+        #[test]
+        fn shared_bad_input_is_a_usage_error() {
+            $crate::shared_checks::shared_bad_input_is_a_usage_error($bin);
         }
     };
 }
