@@ -12,6 +12,8 @@
 //! just run async-std cpu           # cargo run --release -p avt-async-std -- cpu
 //! ```
 
+mod mixed;
+
 use std::io;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -149,6 +151,7 @@ fn main() -> ExitCode {
         about: env!("CARGO_PKG_DESCRIPTION"),
         io: Example { run: io, variants: IO_VARIANTS },
         cpu: Example { run: cpu, variants: CPU_VARIANTS },
+        mixed: Example { run: mixed::mixed, variants: mixed::VARIANTS },
         sequential: None,
     })
 }

@@ -34,10 +34,12 @@ enum Example {
     Io(IoArgs),
     /// The CPU-bound example: count the primes in [0, LIMIT] by trial division, in JOBS jobs
     Cpu(CpuArgs),
+    /// The mixed example: requests arrive at a steady rate, each fetches, then counts primes
+    Mixed(crate::mixed::MixedArgs),
 }
 
 #[derive(Args, Debug)]
-struct Shared {
+pub(crate) struct Shared {
     /// Worker threads, where the approach has a pool [default: available parallelism]
     #[arg(long, value_name = "T", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
     threads: Option<u64>,
@@ -79,7 +81,7 @@ struct IoArgs {
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq)]
-enum SourceArg {
+pub(crate) enum SourceArg {
     Sleep,
     Tcp,
 }
@@ -147,6 +149,7 @@ pub(crate) enum Command {
     Io(Io),
     Cpu(Cpu),
     Sequential(Cpu),
+    Mixed(crate::Mixed),
 }
 
 /// Parsed options that apply to both examples.
@@ -166,7 +169,12 @@ pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
         })
         .unwrap_or_else(|| "example".into());
     let mut cmd = Cli::command().bin_name(bin).about(approach.about);
-    for (name, variants) in [("io", approach.io.variants), ("cpu", approach.cpu.variants)] {
+    let examples = [
+        ("io", approach.io.variants),
+        ("cpu", approach.cpu.variants),
+        ("mixed", approach.mixed.variants),
+    ];
+    for (name, variants) in examples {
         cmd = cmd.mut_subcommand(name, |sub| sub.after_help(variant_help(variants)));
     }
     if !has_sequential {
@@ -237,6 +245,11 @@ pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
                 Cpu { limit: a.limit, jobs: a.jobs as usize, threads: threads(&a.shared), variant };
             let command = if a.sequential { Command::Sequential(cpu) } else { Command::Cpu(cpu) };
             (command, a.shared.json)
+        }
+        Example::Mixed(a) => {
+            let variant = variant(&mut cmd, "mixed", &a.shared, approach.mixed.variants)?;
+            let mixed = a.check(threads(&a.shared), variant).map_err(|m| fail(&mut cmd, m))?;
+            (Command::Mixed(mixed), a.shared.json)
         }
     };
     Ok(Parsed { command, json })

@@ -9,6 +9,7 @@ mod cli;
 pub mod http;
 pub mod latency;
 pub mod limits;
+mod mixed;
 mod report;
 pub mod workload;
 
@@ -21,6 +22,10 @@ use anyhow::{Result, bail};
 
 pub use cli::{Cpu, Io, MAX_DELAY_MS, MAX_LIMIT, MAX_TASKS, MAX_THREADS, Source, usage_exit};
 pub use latency::{Lateness, Percentiles};
+pub use mixed::{
+    Completions, Mixed, MixedReport, Schedule, Served, Tally, check_served, mixed_checksum,
+    request_numbers,
+};
 pub use report::{Params, Report};
 pub use workload::{
     DELAY, JOBS, Jobs, KNOWN_PI, LIMIT, URLS, check_fetched, count_primes_in, cpu_checksum,
@@ -63,6 +68,8 @@ pub struct Approach {
     pub io: Example<Io, Vec<usize>>,
     /// The cpu example: count the primes in [0, limit] in `jobs` jobs.
     pub cpu: Example<Cpu, u64>,
+    /// The mixed example: requests arrive at a rate, each fetches and then computes.
+    pub mixed: Example<Mixed, Completions>,
     /// The sequential cpu baseline, offered as `cpu --sequential` (the std-threads crate).
     pub sequential: Option<fn(&Cpu) -> u64>,
 }
@@ -75,7 +82,13 @@ pub fn main(approach: Approach) -> ExitCode {
         Ok(parsed) => parsed,
         Err(code) => return code,
     };
-    match run(&approach, parsed.command) {
+    let command = match parsed.command {
+        cli::Command::Mixed(args) => {
+            return mixed::main(approach.name, &approach.mixed, &args, parsed.json);
+        }
+        command => command,
+    };
+    match run(&approach, command) {
         Ok(report) if parsed.json => println!("{}", report.to_json()),
         Ok(report) => println!("{}", report.summary()),
         Err(e) => {
@@ -116,6 +129,7 @@ fn run(approach: &Approach, command: cli::Command) -> Result<Report> {
             let out = (approach.cpu.run)(&cpu)?;
             cpu_report(approach.name, &cpu, out, ms_since(start))?
         }
+        cli::Command::Mixed(_) => bail!("the mixed example runs in mixed::main"),
         cli::Command::Sequential(cpu) => {
             let sequential = approach.sequential.expect("parse offers --sequential only if set");
             let cpu = Cpu { threads: 1, ..cpu };

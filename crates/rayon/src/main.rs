@@ -12,6 +12,8 @@
 //! just run rayon io                # cargo run --release -p avt-rayon -- io
 //! ```
 
+mod mixed;
+
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::ops::Range;
@@ -128,6 +130,7 @@ fn main() -> ExitCode {
         about: env!("CARGO_PKG_DESCRIPTION"),
         io: Example { run: io, variants: IO_VARIANTS },
         cpu: Example { run: cpu, variants: CPU_VARIANTS },
+        mixed: Example { run: mixed::mixed, variants: mixed::VARIANTS },
         sequential: None,
     })
 }

@@ -13,6 +13,8 @@
 //! just run smol cpu                # cargo run --release -p avt-smol -- cpu
 //! ```
 
+mod mixed;
+
 use std::io;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -157,6 +159,7 @@ fn main() -> ExitCode {
         about: env!("CARGO_PKG_DESCRIPTION"),
         io: Example { run: io, variants: IO_VARIANTS },
         cpu: Example { run: cpu, variants: CPU_VARIANTS },
+        mixed: Example { run: mixed::mixed, variants: mixed::VARIANTS },
         sequential: None,
     })
 }

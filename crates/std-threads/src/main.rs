@@ -13,6 +13,8 @@
 //! just run std cpu --sequential    # the 1x baseline every speedup is measured against
 //! ```
 
+mod mixed;
+
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::ExitCode;
@@ -142,6 +144,7 @@ fn main() -> ExitCode {
         about: env!("CARGO_PKG_DESCRIPTION"),
         io: Example { run: io, variants: IO_VARIANTS },
         cpu: Example { run: cpu, variants: CPU_VARIANTS },
+        mixed: Example { run: mixed::mixed, variants: mixed::VARIANTS },
         sequential: Some(sequential),
     })
 }

@@ -12,6 +12,8 @@
 //! just run tokio cpu               # cargo run --release -p avt-tokio -- cpu
 //! ```
 
+mod mixed;
+
 use std::io;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -142,6 +144,7 @@ fn main() -> ExitCode {
         about: env!("CARGO_PKG_DESCRIPTION"),
         io: Example { run: io, variants: IO_VARIANTS },
         cpu: Example { run: cpu, variants: CPU_VARIANTS },
+        mixed: Example { run: mixed::mixed, variants: mixed::VARIANTS },
         sequential: None,
     })
 }
