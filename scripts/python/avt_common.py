@@ -95,8 +95,9 @@ def _ranged(lo, hi):
     return parse
 
 
-def parse_args(description, examples, sequential=False):
-    """The Rust crates' command line: `io` and/or `cpu`, with the same flags and limits."""
+def parse_args(description, examples, sequential=False, mixed_variants=()):
+    """The Rust crates' command line: `io`, `cpu` and/or `mixed` (its ways in
+    `mixed_variants`, see avt_mixed.py), with the same flags and limits."""
     parser = _Parser(description=description)
     sub = parser.add_subparsers(dest="example", required=True, parser_class=_Parser)
     for name in examples:
@@ -107,6 +108,9 @@ def parse_args(description, examples, sequential=False):
             p.add_argument("--tasks", type=_ranged(1, MAX_TASKS), default=3)
             p.add_argument("--delay-ms", type=_ranged(0, MAX_DELAY_MS), default=DELAY_MS)
             p.add_argument("--verbose", action="store_true")
+        elif name == "mixed":
+            import avt_mixed
+            avt_mixed.add_arguments(p, mixed_variants)
         else:
             p.add_argument("--limit", type=_ranged(0, MAX_LIMIT), default=LIMIT)
             p.add_argument("--jobs", type=_ranged(1, 1 << 62), default=JOBS)
@@ -118,6 +122,9 @@ def parse_args(description, examples, sequential=False):
         args.threads = os.cpu_count() or 1
     if args.example == "cpu" and args.jobs > args.limit + 1:
         parser.error(f"--jobs {args.jobs} is more than the {args.limit + 1} numbers in [0, {args.limit}]")
+    if args.example == "mixed":
+        import avt_mixed
+        avt_mixed.check_args(parser, args)
     if args.example == "io":
         args.log = (args.verbose or args.tasks <= 10) and not args.json
     return args

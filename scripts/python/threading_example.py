@@ -8,6 +8,10 @@ and --json line as the Rust crates:
     python3 scripts/python/threading_example.py io --tasks 3
     python3 scripts/python/threading_example.py cpu --limit 1000000 --threads 2
     python3 scripts/python/threading_example.py cpu --limit 1000000 --sequential
+    python3 scripts/python/threading_example.py mixed
+
+`mixed`: requests arrive at a steady rate, and each gets a thread that fetches and then counts
+its primes (see avt_mixed.py).
 """
 
 import queue
@@ -15,6 +19,10 @@ import threading
 import time
 
 import avt_common as common
+import avt_mixed
+
+MIXED_VARIANTS = [("thread-per-request", "a thread per request fetches, then counts; the GIL "
+                                         "lets one count at a time")]
 
 
 def fetch_data(i, delay, log, results):
@@ -71,10 +79,41 @@ def count_primes(ranges, threads):
     return sum(counts)
 
 
+def handle_request(i, tally, delay):
+    """One request on its own thread: fetch, then count its primes."""
+    time.sleep(delay)  # the fetch
+    if tally.expired():
+        return  # late anyway: don't spend CPU on it
+    tally.finish(i, common.count_primes_in(*tally.numbers(i)))
+
+
+def serve(tally, delay):
+    """A thread per request at its due time; waits for them all, or the deadline."""
+    threads = []
+    for i in range(tally.requests):
+        # Open loop: each request arrives at its due time, whether or not earlier ones are done.
+        time.sleep(max(0.0, tally.due(i) - time.monotonic()))
+        if tally.expired():
+            break
+        # A daemon thread: one still running at the deadline is late, and must not keep the
+        # process alive after the report.
+        thread = threading.Thread(target=handle_request, args=(i, tally, delay), daemon=True)
+        thread.start()
+        threads.append(thread)
+    for t in threads:
+        t.join(timeout=max(0.0, tally.deadline - time.monotonic()))
+    return len(threads)
+
+
 def run():
-    args = common.parse_args(__doc__.splitlines()[0], ["io", "cpu"], sequential=True)
+    args = common.parse_args(__doc__.splitlines()[0], ["io", "cpu", "mixed"], sequential=True,
+                             mixed_variants=MIXED_VARIANTS)
     start = time.perf_counter()
-    if args.example == "io":
+    if args.example == "mixed":
+        tally = avt_mixed.Tally(args)
+        started = serve(tally, args.delay_ms / 1000)
+        avt_mixed.report("python-threading", args, tally, tally.close(), worker_threads=started)
+    elif args.example == "io":
         ids = fetch_all(args.tasks, args.delay_ms / 1000, args.log)
         elapsed_ms = (time.perf_counter() - start) * 1000
         common.report_io("python-threading", args, ids, elapsed_ms, worker_threads=len(ids))

@@ -4,3 +4,4 @@ const BIN: &str = env!("CARGO_BIN_EXE_avt-async-std");
 
 avt_testkit::every_example!(BIN);
 avt_testkit::all_at_once!(BIN);
+avt_testkit::mixed_example!(BIN);

@@ -29,3 +29,4 @@ fn thread_limit_is_reported_not_a_crash() {
     }
     assert!(start.elapsed() < std::time::Duration::from_secs(20), "took {:?}", start.elapsed());
 }
+avt_testkit::mixed_example!(BIN);

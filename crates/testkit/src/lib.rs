@@ -2,6 +2,8 @@
 //! calls these with its own binary (`env!("CARGO_BIN_EXE_…")`), so all five are held to
 //! exactly the same behaviour.
 
+pub mod mixed_checks;
+
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
