@@ -6,6 +6,7 @@ Open loop: request i is due at start + i/R whether or not earlier ones are done,
 latency is its completion minus its due time.
 """
 
+import argparse
 import json
 import math
 import threading
@@ -38,9 +39,9 @@ def add_arguments(parser, variants):
         try:
             value = float(text)
         except ValueError:
-            raise common.argparse.ArgumentTypeError(f"invalid value '{text}': not a number")
+            raise argparse.ArgumentTypeError(f"invalid value '{text}': not a number")
         if not 0 < value <= MAX_RATE:
-            raise common.argparse.ArgumentTypeError(
+            raise argparse.ArgumentTypeError(
                 f"--rate {text} must be above 0 and at most {MAX_RATE:g}")
         return value
 

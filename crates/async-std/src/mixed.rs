@@ -103,7 +103,7 @@ pub fn mixed(args: &Mixed) -> Result<Outcome<Completions>> {
             (args.threads, Counter::Blocking(Arc::new(Semaphore::new(args.threads))))
         }
         "current-thread" => (1, Counter::Inline),
-        _ => (args.threads, Counter::Inline),
+        _ => (args.threads, Counter::Inline), // cpu-inline
     };
     crate::set_executor_threads(threads);
     let tally = Arc::new(Tally::start(args));

@@ -115,6 +115,7 @@ pub fn mixed(args: &Mixed) -> Result<Outcome<Completions>> {
             1
         }
         _ => {
+            // cpu-inline: T threads run the executor, and each counts where it stands.
             let serving = serve(&ex, Arc::clone(&tally), source, delay, Counter::Inline);
             crate::block_on_threads(&ex, args.threads, serving);
             args.threads

@@ -135,7 +135,7 @@ pub fn mixed(args: &Mixed) -> Result<Outcome<Completions>> {
         "spawn-blocking" => Counter::Blocking(Arc::new(Semaphore::new(args.threads))),
         "rayon-bridge" => Counter::RayonBridge(rayon_pool(args.threads)?),
         "rayon-inline" => Counter::RayonInline(rayon_pool(args.threads)?),
-        _ => Counter::Inline,
+        _ => Counter::Inline, // cpu-inline, current-thread
     };
     let tally = Arc::new(Tally::start(args));
     rt.block_on(serve(Arc::clone(&tally), args.source, args.delay, counter));
