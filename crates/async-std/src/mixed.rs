@@ -78,13 +78,8 @@ async fn serve(tally: Arc<Tally>, source: Source, delay: Duration, counter: Coun
             // it are done.
             task::sleep(tally.due(id).saturating_duration_since(Instant::now())).await;
             // One task per request, so the waits of all requests in flight overlap.
-            handles.push(task::spawn(handle(
-                id,
-                Arc::clone(&tally),
-                source,
-                delay,
-                counter.clone(),
-            )));
+            let request = handle(id, Arc::clone(&tally), source, delay, counter.clone());
+            handles.push(task::spawn(request));
         }
         for handle in handles {
             handle.await;
