@@ -69,6 +69,9 @@ def default_deadline_ms(requests, rate, delay_ms):
 
 
 def check_args(parser, args):
+    if args.requests / args.rate > 86_400:
+        parser.error(f"--requests {args.requests} at --rate {args.rate:g} would arrive over "
+                     "more than a day")
     if args.deadline_ms is None:
         args.deadline_ms = round(default_deadline_ms(args.requests, args.rate, args.delay_ms))
     if args.deadline_ms <= args.delay_ms:

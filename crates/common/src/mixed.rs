@@ -37,6 +37,8 @@ pub const OFFSETS: usize = 16;
 pub const MAX_WORK: u64 = 100_000_000;
 /// The highest `--rate` accepted: a million requests a second.
 pub const MAX_RATE: f64 = 1e6;
+/// The longest the arrivals may take (N/R): a day.
+const MAX_ARRIVALS_S: f64 = 86_400.0;
 
 /// The numbers request `id` counts primes in: `work` numbers from BASE + (id mod 16) × work.
 ///
@@ -111,10 +113,16 @@ impl MixedArgs {
     /// The checked parameters, or a one-line reason.
     pub(crate) fn check(&self, threads: usize, variant: &'static str) -> Result<Mixed, String> {
         if !(self.rate > 0.0 && self.rate <= MAX_RATE) {
-            return Err(format!("--rate {} must be above 0 and at most {MAX_RATE}", self.rate));
+            return Err(format!("--rate {:?} must be above 0 and at most {MAX_RATE}", self.rate));
         }
         if !(1..=MAX_WORK).contains(&self.work) {
             return Err(format!("--work {} must be in 1..={MAX_WORK}", self.work));
+        }
+        if self.requests as f64 / self.rate > MAX_ARRIVALS_S {
+            return Err(format!(
+                "--requests {} at --rate {:?} would arrive over more than a day",
+                self.requests, self.rate
+            ));
         }
         let delay = Duration::from_millis(self.delay_ms);
         let requests = self.requests as usize;

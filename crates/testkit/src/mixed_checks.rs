@@ -99,6 +99,7 @@ pub fn mixed_bad_input_is_a_usage_error(bin: &str) {
         &["--rate", "0"],
         &["--rate", "-5"],
         &["--rate", "NaN"],
+        &["--rate", "1e-300"],
         &["--work", "0"],
         &["--requests", "0"],
         &["--deadline-ms", "50"],
