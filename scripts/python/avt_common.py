@@ -101,8 +101,8 @@ def _ranged(lo, hi):
 
 
 def parse_args(description, examples, sequential=False):
-    """The Rust crates' command line: `io`, `cpu` and/or `shared`, with the same flags and
-    limits.
+    """The Rust crates' command line: `io`, `cpu`, `shared` and/or `mixed`, with the same
+    flags and limits.
 
     `examples` maps each example to its variants, the right way first: `(name, about)`
     pairs, or avt_shared.Variant for `shared`."""
@@ -116,7 +116,7 @@ def parse_args(description, examples, sequential=False):
         p.add_argument("--threads", type=_ranged(1, MAX_THREADS), default=None)
         p.add_argument("--json", action="store_true")
         p.add_argument("--variant", metavar="NAME", default=None)
-        if name != "shared":  # the shared example runs no ticker, as in the Rust crates
+        if name in ("io", "cpu"):  # the latency probe runs beside these two, as in Rust
             p.add_argument("--tick-ms", metavar="MS", type=_ranged(1, MAX_TICK_MS), default=None)
             p.add_argument("--no-ticker", action="store_true")
         if name == "io":
@@ -126,6 +126,9 @@ def parse_args(description, examples, sequential=False):
         elif name == "shared":
             import avt_shared
             avt_shared.add_arguments(p)
+        elif name == "mixed":
+            import avt_mixed
+            avt_mixed.add_arguments(p)
         else:
             p.add_argument("--limit", type=_ranged(0, MAX_LIMIT), default=LIMIT)
             p.add_argument("--jobs", type=_ranged(1, 1 << 62), default=JOBS)
@@ -135,16 +138,10 @@ def parse_args(description, examples, sequential=False):
     if args.threads is None:
         import os
         args.threads = os.cpu_count() or 1
-    if args.example == "cpu" and args.jobs > args.limit + 1:
-        parser.error(f"--jobs {args.jobs} is more than the {args.limit + 1} numbers in [0, {args.limit}]")
     if args.example == "shared":
         import avt_shared
         avt_shared.check(parser, args, examples["shared"])
         return args
-    if args.example == "io":
-        args.log = (args.verbose or args.tasks <= 10) and not args.json
-    if args.tick_ms is not None and args.no_ticker:
-        parser.error("--tick-ms cannot be used with --no-ticker")
     if getattr(args, "sequential", False):
         if args.variant is not None:
             parser.error("--sequential takes no --variant")
@@ -157,6 +154,16 @@ def parse_args(description, examples, sequential=False):
             args.variant = valid[0]
         elif args.variant not in valid:
             parser.error(f"no variant '{args.variant}' for {args.example} here; valid: {', '.join(valid)}")
+    if args.example == "mixed":
+        import avt_mixed
+        avt_mixed.check_args(parser, args)
+        return args
+    if args.example == "cpu" and args.jobs > args.limit + 1:
+        parser.error(f"--jobs {args.jobs} is more than the {args.limit + 1} numbers in [0, {args.limit}]")
+    if args.example == "io":
+        args.log = (args.verbose or args.tasks <= 10) and not args.json
+    if args.tick_ms is not None and args.no_ticker:
+        parser.error("--tick-ms cannot be used with --no-ticker")
     return args
 
 

@@ -9,8 +9,11 @@ and --json line as the Rust crates:
     python3 scripts/python/threading_example.py cpu --limit 1000000 --threads 2
     python3 scripts/python/threading_example.py cpu --limit 1000000 --sequential
     python3 scripts/python/threading_example.py shared --variant forced-race
+    python3 scripts/python/threading_example.py mixed
 
 A ticker thread beside the work measures how late the interpreter runs it.
+`mixed`: requests arrive at a steady rate, and each gets a thread that fetches and then counts
+its primes (see avt_mixed.py).
 """
 
 import queue
@@ -18,6 +21,7 @@ import threading
 import time
 
 import avt_common as common
+import avt_mixed
 import avt_shared
 from avt_shared import Variant
 
@@ -35,6 +39,8 @@ counter = 0
 lock = threading.Lock()
 
 IO_VARIANTS = [("thread-per-fetch", "one thread per fetch; each waits in the kernel")]
+MIXED_VARIANTS = [("thread-per-request", "a thread per request fetches, then counts; the GIL "
+                                         "lets one count at a time")]
 CPU_VARIANTS = [("thread-workers", "T threads share a queue of jobs; the GIL lets one count at a time")]
 
 
@@ -163,10 +169,42 @@ def count_shared(variant, workers, increments):
     return counter
 
 
+def handle_request(i, tally, delay):
+    """One request on its own thread: fetch, then count its primes."""
+    time.sleep(delay)  # the fetch
+    if tally.expired():
+        return  # late anyway: don't spend CPU on it
+    tally.finish(i, common.count_primes_in(*tally.numbers(i)))
+
+
+def serve(tally, delay):
+    """A thread per request at its due time; waits for them all, or the deadline."""
+    threads = []
+    for i in range(tally.requests):
+        # Open loop: each request arrives at its due time, whether or not earlier ones are done.
+        time.sleep(max(0.0, tally.due(i) - time.monotonic()))
+        if tally.expired():
+            break
+        # A daemon thread: one still running at the deadline is late, and must not keep the
+        # process alive after the report.
+        thread = threading.Thread(target=handle_request, args=(i, tally, delay), daemon=True)
+        thread.start()
+        threads.append(thread)
+    for t in threads:
+        t.join(timeout=max(0.0, tally.deadline - time.monotonic()))
+    return len(threads)
+
+
 def run():
     args = common.parse_args(__doc__.splitlines()[0],
-                             {"io": IO_VARIANTS, "cpu": CPU_VARIANTS, "shared": SHARED_VARIANTS},
+                             {"io": IO_VARIANTS, "cpu": CPU_VARIANTS, "shared": SHARED_VARIANTS,
+                              "mixed": MIXED_VARIANTS},
                              sequential=True)
+    if args.example == "mixed":
+        tally = avt_mixed.Tally(args)
+        started = serve(tally, args.delay_ms / 1000)
+        avt_mixed.report("python-threading", args, tally, tally.close(), worker_threads=started)
+        return
     if args.example == "shared":
         start = time.perf_counter()
         total = count_shared(args.variant, args.workers, args.increments)

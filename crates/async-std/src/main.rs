@@ -18,6 +18,7 @@
 
 mod cpu;
 mod io;
+mod mixed;
 mod shared;
 
 use std::process::ExitCode;
@@ -54,6 +55,7 @@ fn main() -> ExitCode {
         io: Example { run: io::run, variants: io::VARIANTS },
         cpu: Example { run: cpu::run, variants: cpu::VARIANTS },
         shared: Example { run: shared::shared, variants: shared::VARIANTS },
+        mixed: Example { run: mixed::mixed, variants: mixed::VARIANTS },
         sequential: None,
     })
 }

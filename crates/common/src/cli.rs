@@ -44,10 +44,12 @@ enum Example {
         #[command(flatten)]
         shared: Shared,
     },
+    /// The mixed example: requests arrive at a steady rate, each fetches, then counts primes
+    Mixed(crate::mixed::MixedArgs),
 }
 
 #[derive(Args, Debug)]
-struct Shared {
+pub(crate) struct Shared {
     /// Worker threads, where the approach has a pool [default: available parallelism]
     #[arg(long, value_name = "T", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
     threads: Option<u64>,
@@ -58,6 +60,11 @@ struct Shared {
     /// crate's right way]
     #[arg(long, value_name = "NAME")]
     variant: Option<String>,
+}
+
+/// The latency probe's flags, for the io and cpu examples.
+#[derive(Args, Debug)]
+struct Probe {
     /// The latency probe's period: a ticker beside the work wants to wake every MS
     /// milliseconds, and the report says how late it ran [default: 10]
     #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..=MAX_TICK_MS))]
@@ -67,7 +74,7 @@ struct Shared {
     no_ticker: bool,
 }
 
-impl Shared {
+impl Probe {
     /// The ticker's period the flags ask for (`None`: no ticker).
     fn tick(&self) -> Option<Duration> {
         let ms = self.tick_ms.unwrap_or(TICK_MS);
@@ -101,10 +108,12 @@ struct IoArgs {
     timeout_ms: Option<u64>,
     #[command(flatten)]
     shared: Shared,
+    #[command(flatten)]
+    probe: Probe,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq)]
-enum SourceArg {
+pub(crate) enum SourceArg {
     Sleep,
     Tcp,
 }
@@ -124,6 +133,8 @@ struct CpuArgs {
     sequential: bool,
     #[command(flatten)]
     shared: Shared,
+    #[command(flatten)]
+    probe: Probe,
 }
 
 /// Where an io fetch's wait comes from.
@@ -179,6 +190,7 @@ pub(crate) enum Command {
     Cpu(Cpu),
     Sequential(Cpu),
     Shared(crate::Shared),
+    Mixed(crate::Mixed),
 }
 
 /// Parsed options that apply to both examples.
@@ -204,6 +216,7 @@ pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
         ("io", approach.io.variants),
         ("cpu", approach.cpu.variants),
         ("shared", approach.shared.variants),
+        ("mixed", approach.mixed.variants),
     ];
     for (name, variants) in examples {
         cmd = cmd.mut_subcommand(name, |sub| sub.after_help(variant_help(variants)));
@@ -257,7 +270,7 @@ pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
                 log: (a.verbose || a.tasks <= 10) && !a.shared.json,
                 ticker: None,
             };
-            (Command::Io(io), a.shared.json, a.shared.tick())
+            (Command::Io(io), a.shared.json, a.probe.tick())
         }
         Example::Cpu(a) => {
             if a.jobs > a.limit + 1 {
@@ -278,7 +291,7 @@ pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
             if a.sequential && a.shared.variant.is_some() {
                 return Err(fail(&mut cmd, "--sequential takes no --variant".into()));
             }
-            if a.sequential && a.shared.tick_ms.is_some() {
+            if a.sequential && a.probe.tick_ms.is_some() {
                 return Err(fail(&mut cmd, "--sequential runs no ticker: drop --tick-ms".into()));
             }
             let variant = variant(&mut cmd, "cpu", &a.shared, approach.cpu.variants)?;
@@ -290,17 +303,18 @@ pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
                 ticker: None,
             };
             let command = if a.sequential { Command::Sequential(cpu) } else { Command::Cpu(cpu) };
-            let tick = if a.sequential { None } else { a.shared.tick() };
+            let tick = if a.sequential { None } else { a.probe.tick() };
             (command, a.shared.json, tick)
         }
         Example::SharedState { args, shared } => {
-            if shared.tick_ms.is_some() || shared.no_ticker {
-                let msg = "the shared example runs no ticker: drop --tick-ms/--no-ticker";
-                return Err(fail(&mut cmd, msg.into()));
-            }
             let variant = variant(&mut cmd, "shared", &shared, approach.shared.variants)?;
             let checked = args.check(threads(&shared), variant).map_err(|m| fail(&mut cmd, m))?;
             (Command::Shared(checked), shared.json, None)
+        }
+        Example::Mixed(a) => {
+            let variant = variant(&mut cmd, "mixed", &a.shared, approach.mixed.variants)?;
+            let mixed = a.check(threads(&a.shared), variant).map_err(|m| fail(&mut cmd, m))?;
+            (Command::Mixed(mixed), a.shared.json, None)
         }
     };
     Ok(Parsed { command, json, tick })

@@ -9,6 +9,7 @@ mod cli;
 pub mod http;
 pub mod latency;
 pub mod limits;
+mod mixed;
 mod report;
 pub mod shared;
 mod ticker;
@@ -23,6 +24,10 @@ use anyhow::{Result, bail};
 
 pub use cli::{Cpu, Io, MAX_DELAY_MS, MAX_LIMIT, MAX_TASKS, MAX_THREADS, Source, usage_exit};
 pub use latency::{Lateness, Percentiles};
+pub use mixed::{
+    Completions, Mixed, MixedReport, Schedule, Served, Tally, check_served, mixed_checksum,
+    request_numbers,
+};
 pub use report::{Params, Report};
 pub use shared::{Progress, Shared};
 pub use ticker::{MAX_TICK_MS, TICK_MS, Ticker, TickerReport};
@@ -69,6 +74,8 @@ pub struct Approach {
     pub cpu: Example<Cpu, u64>,
     /// The shared-state example: W workers add 1 to one counter M times each.
     pub shared: Example<Shared, u64>,
+    /// The mixed example: requests arrive at a rate, each fetches and then computes.
+    pub mixed: Example<Mixed, Completions>,
     /// The sequential cpu baseline, offered as `cpu --sequential` (the std-threads crate).
     pub sequential: Option<fn(&Cpu) -> u64>,
 }
@@ -81,7 +88,13 @@ pub fn main(approach: Approach) -> ExitCode {
         Ok(parsed) => parsed,
         Err(code) => return code,
     };
-    match run(&approach, parsed.command, parsed.tick) {
+    let command = match parsed.command {
+        cli::Command::Mixed(args) => {
+            return mixed::main(approach.name, &approach.mixed, &args, parsed.json);
+        }
+        command => command,
+    };
+    match run(&approach, command, parsed.tick) {
         Ok(report) if parsed.json => println!("{}", report.to_json()),
         Ok(report) => println!("{}", report.summary()),
         Err(e) => {
@@ -137,6 +150,7 @@ fn run(approach: &Approach, command: cli::Command, tick: Option<Duration>) -> Re
             let out = (approach.shared.run)(&args)?;
             shared::report(approach.name, &args, out, ms_since(start))?
         }
+        cli::Command::Mixed(_) => bail!("the mixed example runs in mixed::main"),
         cli::Command::Sequential(cpu) => {
             let Some(sequential) = approach.sequential else {
                 bail!("this approach has no sequential baseline");

@@ -10,7 +10,7 @@ use crate::workload::known_pi;
 pub struct Report {
     /// The approach: `std-threads`, `tokio`, `async-std`, `smol`, `rayon` or `sequential`.
     pub approach: String,
-    /// `io` or `cpu`.
+    /// `io`, `cpu` or `mixed`.
     pub example: String,
     /// The parameters the run used.
     pub params: Params,
@@ -71,6 +71,18 @@ pub struct Params {
     /// shared: increments per worker.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub increments: Option<u64>,
+    /// mixed: number of requests.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub requests: Option<usize>,
+    /// mixed: arrivals per second.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub rate: Option<f64>,
+    /// mixed: numbers each request counts primes in.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub work: Option<u64>,
+    /// mixed: the run's deadline after its start, in milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub deadline_ms: Option<u64>,
 }
 
 impl Report {

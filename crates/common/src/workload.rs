@@ -55,7 +55,7 @@ pub fn cpu_checksum(limit: u64, count: u64) -> u64 {
 }
 
 /// splitmix64's finaliser: spreads every input bit over the output.
-fn mix(x: u64) -> u64 {
+pub(crate) fn mix(x: u64) -> u64 {
     let x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     let x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     x ^ (x >> 31)

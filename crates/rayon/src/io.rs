@@ -20,7 +20,7 @@ pub const VARIANTS: &[Variant] = &[Variant {
 }];
 
 /// The article's `fetch_data`: one simulated fetch, blocking its pool thread while it waits.
-fn fetch(id: usize, delay: Duration, log: bool) -> usize {
+pub(crate) fn fetch(id: usize, delay: Duration, log: bool) -> usize {
     if log {
         println!("Fetching data from {}", url(id));
     }
@@ -34,7 +34,7 @@ fn fetch(id: usize, delay: Duration, log: bool) -> usize {
 /// The same fetch over a real socket: a blocking HTTP GET to the delay server on `std::net`
 /// (rayon has no I/O of its own), holding its pool thread until the answer comes. Fails if
 /// connecting or a read stalls longer than `limit`.
-fn fetch_tcp(
+pub(crate) fn fetch_tcp(
     id: usize,
     server: SocketAddr,
     delay: Duration,

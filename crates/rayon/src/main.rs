@@ -17,6 +17,7 @@
 
 mod cpu;
 mod io;
+mod mixed;
 mod shared;
 
 use std::process::ExitCode;
@@ -65,6 +66,7 @@ fn main() -> ExitCode {
         io: Example { run: io::run, variants: io::VARIANTS },
         cpu: Example { run: cpu::run, variants: cpu::VARIANTS },
         shared: Example { run: shared::shared, variants: shared::VARIANTS },
+        mixed: Example { run: mixed::mixed, variants: mixed::VARIANTS },
         sequential: None,
     })
 }

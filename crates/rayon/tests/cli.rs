@@ -6,6 +6,7 @@ use avt_testkit as kit;
 const BIN: &str = env!("CARGO_BIN_EXE_avt-rayon");
 
 avt_testkit::every_example!(BIN);
+avt_testkit::mixed_example!(BIN);
 
 /// rayon runs only T fetches at a time: N fetches take ceil(N/T) delays, as its doc says.
 #[test]

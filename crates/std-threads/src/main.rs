@@ -19,6 +19,7 @@
 
 mod cpu;
 mod io;
+mod mixed;
 mod shared;
 
 use std::process::ExitCode;
@@ -61,5 +62,6 @@ fn main() -> ExitCode {
         cpu: Example { run: cpu::run, variants: cpu::VARIANTS },
         shared: Example { run: shared::shared, variants: shared::VARIANTS },
         sequential: Some(cpu::sequential),
+        mixed: Example { run: mixed::mixed, variants: mixed::VARIANTS },
     })
 }

@@ -35,3 +35,4 @@ fn thread_limit_is_reported_not_a_crash() {
     assert!(start.elapsed() < std::time::Duration::from_secs(20), "took {:?}", start.elapsed());
 }
 avt_testkit::loop_checks!(BIN);
+avt_testkit::mixed_example!(BIN);

@@ -3,6 +3,7 @@
 //! exactly the same behaviour.
 
 pub mod loop_checks;
+pub mod mixed_checks;
 
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};

@@ -31,7 +31,7 @@ pub const VARIANTS: &[Variant] = &[
 ];
 
 /// The article's `fetch_data`: one simulated fetch, yielding its thread while it waits.
-async fn fetch(id: usize, delay: Duration, log: bool) -> usize {
+pub(crate) async fn fetch(id: usize, delay: Duration, log: bool) -> usize {
     if log {
         println!("Fetching data from {}", url(id));
     }
@@ -44,7 +44,7 @@ async fn fetch(id: usize, delay: Duration, log: bool) -> usize {
 
 /// The same fetch over a real socket: an HTTP GET to the delay server, which answers after
 /// `delay`, on tokio's own `TcpStream`. Fails if it takes longer than `limit`.
-async fn fetch_tcp(
+pub(crate) async fn fetch_tcp(
     id: usize,
     server: SocketAddr,
     delay: Duration,

@@ -19,6 +19,7 @@
 
 mod cpu;
 mod io;
+mod mixed;
 mod shared;
 
 use std::process::ExitCode;
@@ -56,6 +57,7 @@ fn main() -> ExitCode {
         io: Example { run: io::run, variants: io::VARIANTS },
         cpu: Example { run: cpu::run, variants: cpu::VARIANTS },
         shared: Example { run: shared::shared, variants: shared::VARIANTS },
+        mixed: Example { run: mixed::mixed, variants: mixed::VARIANTS },
         sequential: None,
     })
 }

@@ -1,0 +1,141 @@
+//! End-to-end checks of the mixed example every example binary must pass: each of its ways
+//! verifies, an overloaded run ends at its deadline, and bad input is a usage error.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use avt_common::{MixedReport, mixed_checksum};
+use avt_delay_server::Background;
+
+use crate::run;
+
+/// The variant names `bin mixed --help` lists, its right way first.
+pub fn variants(bin: &str) -> Vec<String> {
+    let out = run(bin, &["mixed", "--help"]);
+    assert!(out.status.success(), "{bin} mixed --help: {}", String::from_utf8_lossy(&out.stderr));
+    let help = String::from_utf8_lossy(&out.stdout).into_owned();
+    let listed = help.split_once("Variants (").map(|(_, list)| list).unwrap_or_default();
+    let names: Vec<String> = listed
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.strip_prefix("  ").and_then(|l| l.split_whitespace().next()))
+        .map(String::from)
+        .collect();
+    assert!(!names.is_empty(), "{bin}: no variants listed in:\n{help}");
+    names
+}
+
+/// Runs `bin mixed ARGS --json`, checks it succeeded with one JSON line, and parses it.
+pub fn mixed_report(bin: &str, args: &[&str]) -> MixedReport {
+    let out = run(bin, &[&["mixed"], args, &["--json"]].concat());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{bin} mixed {args:?} failed: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout.lines().count(), 1, "--json prints one line, got:\n{stdout}");
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {stdout}"))
+}
+
+/// 40 requests at 200/s (20 ms fetch, 2,000 numbers each), deadline far away: every way
+/// finishes every request once, with the right counts, and no request beats its fetch.
+pub fn mixed_every_way_verifies(bin: &str) {
+    let small = ["--requests", "40", "--rate", "200", "--delay-ms", "20", "--work", "2000"];
+    for variant in variants(bin) {
+        let args =
+            [&small[..], &["--threads", "2", "--deadline-ms", "60000", "--variant", &variant]];
+        let r = mixed_report(bin, &args.concat());
+        let (s, p) = (&r.served, &r.report.params);
+        assert_eq!((s.completed, s.late, s.latency.count), (40, 0, 40), "{bin} {variant}");
+        assert_eq!(r.report.checksum, format!("{:016x}", mixed_checksum(40, 2000)), "{variant}");
+        assert!(r.report.verified && r.report.example == "mixed");
+        assert_eq!(p.variant.as_deref(), Some(variant.as_str()));
+        assert_eq!(
+            (p.requests, p.rate, p.work, p.delay_ms),
+            (Some(40), Some(200.0), Some(2000), Some(20))
+        );
+        assert!(s.latency.p50_us >= 20_000, "{bin} {variant}: faster than the fetch: {s:?}");
+        assert!(s.latency.max_us >= s.latency.p99_us && s.latency.p99_us >= s.latency.p50_us);
+        assert!(s.achieved_rate > 0.0, "{bin} {variant}: {s:?}");
+    }
+}
+
+/// The same over tcp, against a delay server started here, for the crate's right way.
+pub fn mixed_tcp_verifies(bin: &str) {
+    let server = Background::start().expect("start a delay server");
+    let addr = server.addr.to_string();
+    let args = ["--source", "tcp", "--server", &addr, "--requests", "40", "--rate", "200"];
+    let sizes = ["--delay-ms", "20", "--work", "2000", "--threads", "2", "--deadline-ms", "60000"];
+    let r = mixed_report(bin, &[&args[..], &sizes].concat());
+    assert_eq!((r.served.completed, r.served.late), (40, 0));
+    assert_eq!(r.report.params.source.as_deref(), Some("tcp"));
+    assert_eq!(r.report.checksum, format!("{:016x}", mixed_checksum(40, 2000)));
+}
+
+/// Arrivals that would take 2 s against a 300 ms deadline: the run ends soon after the
+/// deadline with late requests, exit 0; with --strict, exit 1 and one line.
+pub fn mixed_overload_ends_at_the_deadline(bin: &str) {
+    let args = ["--requests", "2000", "--rate", "1000", "--delay-ms", "10", "--work", "20000"];
+    let args = [&args[..], &["--deadline-ms", "300", "--threads", "1"]].concat();
+    let start = Instant::now();
+    let r = mixed_report(bin, &args);
+    let took = start.elapsed();
+    let s = &r.served;
+    assert!(s.late > 0 && s.completed + s.late == 2000, "{bin}: {s:?}");
+    assert!(took < Duration::from_secs(10), "{bin}: a 300 ms deadline took {took:?}");
+
+    let out = run(bin, &[&["mixed"], &args[..], &["--strict"]].concat());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{bin} --strict: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains("requests were late") && stderr.contains("--strict"), "{stderr}");
+}
+
+/// Bad input gets one line on stderr and exit 2, never a panic.
+pub fn mixed_bad_input_is_a_usage_error(bin: &str) {
+    let cases: &[&[&str]] = &[
+        &["--rate", "0"],
+        &["--rate", "-5"],
+        &["--rate", "NaN"],
+        &["--rate", "1e-300"],
+        &["--work", "0"],
+        &["--requests", "0"],
+        &["--deadline-ms", "50"],
+        &["--deadline-ms", "10", "--delay-ms", "20"],
+        &["--variant", "no-such-way"],
+        &["--source", "tcp"],
+    ];
+    for args in cases {
+        let out = Command::new(bin).arg("mixed").args(*args).output().expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{bin} mixed {args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{bin} mixed {args:?}: {stderr}");
+        assert!(stderr.starts_with("error: ") && !stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+/// The mixed example's tests, as `#[test]` functions:
+/// `avt_testkit::mixed_example!(env!("CARGO_BIN_EXE_avt-tokio"));`
+#[macro_export]
+macro_rules! mixed_example {
+    ($bin:expr) => {
+        #[test]
+        fn mixed_every_way_verifies() {
+            $crate::mixed_checks::mixed_every_way_verifies($bin);
+        }
+        #[test]
+        fn mixed_tcp_verifies() {
+            $crate::mixed_checks::mixed_tcp_verifies($bin);
+        }
+        #[test]
+        fn mixed_overload_ends_at_the_deadline() {
+            $crate::mixed_checks::mixed_overload_ends_at_the_deadline($bin);
+        }
+        #[test]
+        fn mixed_bad_input_is_a_usage_error() {
+            $crate::mixed_checks::mixed_bad_input_is_a_usage_error($bin);
+        }
+    };
+}
