@@ -22,16 +22,17 @@ use anyhow::Result;
 use async_std::io::{ReadExt, WriteExt};
 use async_std::net::TcpStream;
 use async_std::task;
-use avt_common::{Approach, Cpu, Io, Jobs, Outcome, Source, all_fetched, http, limits, url};
+use avt_common::{Approach, Cpu, Io, Jobs, Outcome, Source, all_fetched, http, limits, say, url};
 
 /// The article's `fetch_data`: one simulated fetch, yielding its thread while it waits.
 async fn fetch(id: usize, delay: Duration, log: bool) -> usize {
     if log {
-        println!("Fetching data from {}", url(id));
+        // `say!` is `println!` minus the panic when stdout is a closed pipe or a full disk.
+        say!("Fetching data from {}", url(id));
     }
     task::sleep(delay).await;
     if log {
-        println!("Data fetched from {}", url(id));
+        say!("Data fetched from {}", url(id));
     }
     id
 }
@@ -46,7 +47,7 @@ async fn fetch_tcp(
     log: bool,
 ) -> io::Result<usize> {
     if log {
-        println!("Fetching data from {}", http::url(server, id));
+        say!("Fetching data from {}", http::url(server, id));
     }
     let get = async {
         let mut stream = TcpStream::connect(server).await?;
@@ -57,7 +58,7 @@ async fn fetch_tcp(
     };
     let id = async_std::io::timeout(limit, get).await?;
     if log {
-        println!("Data fetched from {}", http::url(server, id));
+        say!("Data fetched from {}", http::url(server, id));
     }
     Ok(id)
 }
@@ -132,6 +133,8 @@ fn cpu(args: &Cpu) -> Result<Outcome<u64>> {
 fn main() -> ExitCode {
     avt_common::main(Approach {
         name: "async-std",
+        package: env!("CARGO_PKG_NAME"),
+        version: env!("CARGO_PKG_VERSION"),
         about: env!("CARGO_PKG_DESCRIPTION"),
         io,
         cpu,

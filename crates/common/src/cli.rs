@@ -8,7 +8,9 @@ use std::time::Duration;
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
-use crate::workload::{DELAY, JOBS, LIMIT};
+use crate::Approach;
+use crate::out::{EXIT_CLOSED_PIPE, complain};
+use crate::workload::{DELAY, LIMIT, default_jobs};
 
 /// The most worker threads `--threads` accepts.
 pub const MAX_THREADS: u64 = 4096;
@@ -18,10 +20,18 @@ pub const MAX_TASKS: u64 = 10_000_000;
 pub const MAX_DELAY_MS: u64 = 3_600_000;
 /// The highest `--limit`: trial division up to 10^12 already takes days.
 pub const MAX_LIMIT: u64 = 1_000_000_000_000;
+/// The most jobs `--jobs` accepts: every job's range is held in memory (16 bytes each), and
+/// a million jobs of the default limit are ten numbers each, far past any gain in balance.
+pub const MAX_JOBS: u64 = 1_000_000;
+
+/// What `--help` says about exit statuses.
+const EXIT_STATUSES: &str = "Exit status: 0 done and checked; 1 failed, with a one-line \
+    reason (a wrong result, an OS limit, failed requests, output that cannot be written); \
+    2 bad command line; 141 stdout closed by its reader (e.g. `| head`), quietly.";
 
 #[derive(Parser, Debug)]
-#[command(version, subcommand_required = true, arg_required_else_help = false)]
-#[command(disable_help_subcommand = true)]
+#[command(subcommand_required = true, arg_required_else_help = false)]
+#[command(disable_help_subcommand = true, after_help = EXIT_STATUSES)]
 struct Cli {
     #[command(subcommand)]
     example: Example,
@@ -85,10 +95,10 @@ struct CpuArgs {
     #[arg(long, value_name = "L", default_value_t = LIMIT,
           value_parser = clap::value_parser!(u64).range(0..=MAX_LIMIT))]
     limit: u64,
-    /// Split [0, L] into J equal-width jobs (J <= L + 1)
-    #[arg(long, value_name = "J", default_value_t = JOBS as u64,
-          value_parser = clap::value_parser!(u64).range(1..))]
-    jobs: u64,
+    /// Split [0, L] into J equal-width jobs, handed out costliest (highest numbers) first
+    /// (J <= L + 1) [default: max(64, 16 × T), at most L + 1]
+    #[arg(long, value_name = "J", value_parser = clap::value_parser!(u64).range(1..=MAX_JOBS))]
+    jobs: Option<u64>,
     /// Run the jobs one after another on the main thread: the 1x baseline
     #[arg(long)]
     sequential: bool,
@@ -148,14 +158,21 @@ pub(crate) struct Parsed {
 }
 
 /// Parses the command line; on a usage error prints one line and gives exit code 2.
-pub(crate) fn parse(about: &'static str, has_sequential: bool) -> Result<Parsed, ExitCode> {
+pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
+    let has_sequential = approach.sequential.is_some();
     let bin = std::env::args_os()
         .next()
         .and_then(|arg0| {
             std::path::Path::new(&arg0).file_name().map(|f| f.to_string_lossy().into_owned())
         })
         .unwrap_or_else(|| "example".into());
-    let mut cmd = Cli::command().bin_name(bin).about(about);
+    // Name and version are the example crate's own, not this library's.
+    let mut cmd = Cli::command()
+        .name(approach.package)
+        .display_name(approach.package)
+        .version(approach.version)
+        .bin_name(bin)
+        .about(approach.about);
     if !has_sequential {
         // Only the std-threads crate offers the sequential baseline; elsewhere the flag is an
         // error, and hidden from --help.
@@ -196,22 +213,26 @@ pub(crate) fn parse(about: &'static str, has_sequential: bool) -> Result<Parsed,
             (Command::Io(io), a.shared.json)
         }
         Example::Cpu(a) => {
-            if a.jobs > a.limit + 1 {
-                let msg = format!(
-                    "--jobs {} is more than the {} numbers in [0, {}]",
-                    a.jobs,
-                    a.limit + 1,
-                    a.limit
-                );
-                return Err(fail(&mut cmd, msg));
-            }
+            let threads = threads(&a.shared);
+            let jobs = match a.jobs {
+                Some(jobs) if jobs > a.limit + 1 => {
+                    let msg = format!(
+                        "--jobs {jobs} is more than the {} numbers in [0, {}]",
+                        a.limit + 1,
+                        a.limit
+                    );
+                    return Err(fail(&mut cmd, msg));
+                }
+                Some(jobs) => jobs as usize,
+                None => default_jobs(threads, a.limit),
+            };
             if a.sequential && !has_sequential {
                 let msg = "--sequential is the std-threads crate's baseline: \
                            run `avt-std cpu --sequential`"
                     .to_string();
                 return Err(fail(&mut cmd, msg));
             }
-            let cpu = Cpu { limit: a.limit, jobs: a.jobs as usize, threads: threads(&a.shared) };
+            let cpu = Cpu { limit: a.limit, jobs, threads };
             let command = if a.sequential { Command::Sequential(cpu) } else { Command::Cpu(cpu) };
             (command, a.shared.json)
         }
@@ -223,11 +244,19 @@ pub(crate) fn parse(about: &'static str, has_sequential: bool) -> Result<Parsed,
 /// 2 for usage errors.
 pub fn usage_exit(error: clap::Error) -> ExitCode {
     if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-        let _ = error.print();
-        return ExitCode::SUCCESS;
+        return match error.print() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                ExitCode::from(EXIT_CLOSED_PIPE)
+            }
+            Err(e) => {
+                complain(format_args!("error: cannot write the help: {e}"));
+                ExitCode::FAILURE
+            }
+            Ok(()) => ExitCode::SUCCESS,
+        };
     }
     let text = error.render().to_string();
     let first = text.lines().next().unwrap_or("error: bad command line");
-    eprintln!("{first} (see --help)");
+    complain(format_args!("{first} (see --help)"));
     ExitCode::from(2)
 }

@@ -3,11 +3,13 @@
 //!
 //! No concurrency code lives here. Each example crate spawns, waits and joins in plain view,
 //! then hands its two functions to [`main`], which parses the command line, times the run,
-//! checks the result and prints the report.
+//! checks the result and prints the report. Every line an example prints goes through
+//! [`say!`], which never panics on a closed pipe or a full disk.
 
 mod cli;
 pub mod http;
 pub mod limits;
+pub mod out;
 mod report;
 pub mod workload;
 
@@ -18,11 +20,13 @@ use std::time::Instant;
 
 use anyhow::{Result, bail};
 
-pub use cli::{Cpu, Io, MAX_DELAY_MS, MAX_LIMIT, MAX_TASKS, MAX_THREADS, Source, usage_exit};
+pub use cli::{
+    Cpu, Io, MAX_DELAY_MS, MAX_JOBS, MAX_LIMIT, MAX_TASKS, MAX_THREADS, Source, usage_exit,
+};
 pub use report::{Params, Report};
 pub use workload::{
-    DELAY, JOBS, Jobs, KNOWN_PI, LIMIT, URLS, check_fetched, count_primes_in, cpu_checksum,
-    io_checksum, is_prime, known_pi, split, url,
+    DELAY, JOBS, JOBS_PER_THREAD, Jobs, KNOWN_PI, LIMIT, URLS, check_fetched, count_primes_in,
+    cpu_checksum, default_jobs, io_checksum, is_prime, known_pi, split, url,
 };
 
 /// What an example did, and on how many worker threads.
@@ -38,6 +42,11 @@ pub struct Outcome<T> {
 pub struct Approach {
     /// The name in reports: `std-threads`, `tokio`, `async-std`, `smol` or `rayon`.
     pub name: &'static str,
+    /// The crate's package name for `--version`: `env!("CARGO_PKG_NAME")`, expanded in the
+    /// crate itself (here it would say avt-common).
+    pub package: &'static str,
+    /// The crate's version for `--version`: `env!("CARGO_PKG_VERSION")`.
+    pub version: &'static str,
     /// One line for `--help`: the crate's description.
     pub about: &'static str,
     /// The io example: fetch ids `0..tasks`, all in flight at once.
@@ -50,21 +59,22 @@ pub struct Approach {
 
 /// Runs an example crate: parse the command line, run the example, check, report.
 ///
-/// Exit codes: 0 done and checked, 1 failed (with a one-line reason), 2 usage error.
+/// Exit codes: 0 done and checked, 1 failed (with a one-line reason, also when the output
+/// could not be written), 2 usage error, 141 stdout closed by its reader (`| head`).
 pub fn main(approach: Approach) -> ExitCode {
-    let parsed = match cli::parse(approach.about, approach.sequential.is_some()) {
+    let parsed = match cli::parse(&approach) {
         Ok(parsed) => parsed,
         Err(code) => return code,
     };
     match run(&approach, parsed.command) {
-        Ok(report) if parsed.json => println!("{}", report.to_json()),
-        Ok(report) => println!("{}", report.summary()),
+        Ok(report) if parsed.json => say!("{}", report.to_json()),
+        Ok(report) => say!("{}", report.summary()),
         Err(e) => {
-            eprintln!("{}: error: {e:#}", approach.name);
+            out::complain(format_args!("{}: error: {e:#}", approach.name));
             return ExitCode::FAILURE;
         }
     }
-    ExitCode::SUCCESS
+    out::finish(approach.name)
 }
 
 fn run(approach: &Approach, command: cli::Command) -> Result<Report> {

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use avt_common::{
-    Approach, Cpu, Io, Outcome, Source, all_fetched, count_primes_in, http, limits, split, url,
+    Approach, Cpu, Io, Outcome, Source, all_fetched, count_primes_in, http, limits, say, split, url,
 };
 use rayon::prelude::*;
 use rayon::{ThreadPool, ThreadPoolBuilder};
@@ -29,11 +29,12 @@ use rayon::{ThreadPool, ThreadPoolBuilder};
 /// The article's `fetch_data`: one simulated fetch, blocking its pool thread while it waits.
 fn fetch(id: usize, delay: Duration, log: bool) -> usize {
     if log {
-        println!("Fetching data from {}", url(id));
+        // `say!` is `println!` minus the panic when stdout is a closed pipe or a full disk.
+        say!("Fetching data from {}", url(id));
     }
     thread::sleep(delay);
     if log {
-        println!("Data fetched from {}", url(id));
+        say!("Data fetched from {}", url(id));
     }
     id
 }
@@ -49,7 +50,7 @@ fn fetch_tcp(
     log: bool,
 ) -> io::Result<usize> {
     if log {
-        println!("Fetching data from {}", http::url(server, id));
+        say!("Fetching data from {}", http::url(server, id));
     }
     let mut stream = TcpStream::connect_timeout(&server, limit)?;
     stream.set_read_timeout(Some(limit))?;
@@ -59,7 +60,7 @@ fn fetch_tcp(
     stream.read_to_end(&mut response)?;
     let id = http::check_response(&response, id)?;
     if log {
-        println!("Data fetched from {}", http::url(server, id));
+        say!("Data fetched from {}", http::url(server, id));
     }
     Ok(id)
 }
@@ -78,8 +79,10 @@ fn fetch_all<T: Send>(
 /// Counts the primes in every job on the pool's threads.
 fn count_primes(pool: &ThreadPool, jobs: &[Range<u64>]) -> u64 {
     // par_iter hands the jobs to the pool's threads, and an idle thread steals from a busy
-    // one. By default it hands out runs of adjacent jobs, and the costliest jobs are adjacent
-    // (at the top); `with_max_len(1)` lets each job be stolen on its own, so they balance.
+    // one. By default it cuts them into about T runs of adjacent jobs (more only when a run
+    // is stolen), and a thread works through its run alone, so more jobs would not balance
+    // better. `with_max_len(1)` cuts down to single jobs: an idle thread can steal any job
+    // not yet started, for a split of microseconds per job.
     pool.install(|| jobs.par_iter().with_max_len(1).map(|job| count_primes_in(job.clone())).sum())
 }
 
@@ -112,6 +115,8 @@ fn cpu(args: &Cpu) -> Result<Outcome<u64>> {
 fn main() -> ExitCode {
     avt_common::main(Approach {
         name: "rayon",
+        package: env!("CARGO_PKG_NAME"),
+        version: env!("CARGO_PKG_VERSION"),
         about: env!("CARGO_PKG_DESCRIPTION"),
         io,
         cpu,

@@ -21,7 +21,7 @@ use std::thread;
 use std::time::Duration;
 
 use anyhow::Result;
-use avt_common::{Approach, Cpu, Io, Jobs, Outcome, Source, all_fetched, http, limits, url};
+use avt_common::{Approach, Cpu, Io, Jobs, Outcome, Source, all_fetched, http, limits, say, url};
 use smol::io::{AsyncReadExt, AsyncWriteExt};
 use smol::net::TcpStream;
 use smol::{Executor, Timer, channel, future, unblock};
@@ -29,11 +29,12 @@ use smol::{Executor, Timer, channel, future, unblock};
 /// The article's `fetch_data`: one simulated fetch, yielding its thread while it waits.
 async fn fetch(id: usize, delay: Duration, log: bool) -> usize {
     if log {
-        println!("Fetching data from {}", url(id));
+        // `say!` is `println!` minus the panic when stdout is a closed pipe or a full disk.
+        say!("Fetching data from {}", url(id));
     }
     Timer::after(delay).await;
     if log {
-        println!("Data fetched from {}", url(id));
+        say!("Data fetched from {}", url(id));
     }
     id
 }
@@ -48,7 +49,7 @@ async fn fetch_tcp(
     log: bool,
 ) -> io::Result<usize> {
     if log {
-        println!("Fetching data from {}", http::url(server, id));
+        say!("Fetching data from {}", http::url(server, id));
     }
     let get = async {
         let mut stream = TcpStream::connect(server).await?;
@@ -63,7 +64,7 @@ async fn fetch_tcp(
     };
     let id = future::or(get, too_slow).await?;
     if log {
-        println!("Data fetched from {}", http::url(server, id));
+        say!("Data fetched from {}", http::url(server, id));
     }
     Ok(id)
 }
@@ -142,6 +143,8 @@ fn cpu(args: &Cpu) -> Result<Outcome<u64>> {
 fn main() -> ExitCode {
     avt_common::main(Approach {
         name: "smol",
+        package: env!("CARGO_PKG_NAME"),
+        version: env!("CARGO_PKG_VERSION"),
         about: env!("CARGO_PKG_DESCRIPTION"),
         io,
         cpu,

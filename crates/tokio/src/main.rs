@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Result;
-use avt_common::{Approach, Cpu, Io, Jobs, Outcome, Source, all_fetched, http, limits, url};
+use avt_common::{Approach, Cpu, Io, Jobs, Outcome, Source, all_fetched, http, limits, say, url};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::runtime::{Builder, Runtime};
@@ -29,11 +29,12 @@ use tokio::time::{sleep, timeout};
 /// The article's `fetch_data`: one simulated fetch, yielding its thread while it waits.
 async fn fetch(id: usize, delay: Duration, log: bool) -> usize {
     if log {
-        println!("Fetching data from {}", url(id));
+        // `say!` is `println!` minus the panic when stdout is a closed pipe or a full disk.
+        say!("Fetching data from {}", url(id));
     }
     sleep(delay).await;
     if log {
-        println!("Data fetched from {}", url(id));
+        say!("Data fetched from {}", url(id));
     }
     id
 }
@@ -48,7 +49,7 @@ async fn fetch_tcp(
     log: bool,
 ) -> io::Result<usize> {
     if log {
-        println!("Fetching data from {}", http::url(server, id));
+        say!("Fetching data from {}", http::url(server, id));
     }
     let get = async {
         let mut stream = TcpStream::connect(server).await?;
@@ -60,7 +61,7 @@ async fn fetch_tcp(
     // A timeout's `Elapsed` converts into an io::Error of kind TimedOut.
     let id = timeout(limit, get).await??;
     if log {
-        println!("Data fetched from {}", http::url(server, id));
+        say!("Data fetched from {}", http::url(server, id));
     }
     Ok(id)
 }
@@ -87,7 +88,10 @@ async fn count_primes(jobs: Arc<Jobs>, threads: usize) -> u64 {
     for _ in 0..threads {
         let jobs = Arc::clone(&jobs);
         // CPU work on an async worker would stall every task queued behind it, so it runs on
-        // tokio's blocking pool; T closures keep it to T threads at a time.
+        // tokio's blocking pool. That pool grows to 512 threads, and tokio's docs ask many
+        // CPU-bound computations to limit themselves: T closures sharing one job queue are
+        // that limit (one `spawn_blocking` per job would need `max_blocking_threads(T)`,
+        // which caps every other blocking call of the runtime too).
         set.spawn_blocking(move || jobs.work());
     }
     set.join_all().await.into_iter().sum()
@@ -125,6 +129,8 @@ fn cpu(args: &Cpu) -> Result<Outcome<u64>> {
 fn main() -> ExitCode {
     avt_common::main(Approach {
         name: "tokio",
+        package: env!("CARGO_PKG_NAME"),
+        version: env!("CARGO_PKG_VERSION"),
         about: env!("CARGO_PKG_DESCRIPTION"),
         io,
         cpu,
