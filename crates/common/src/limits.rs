@@ -36,7 +36,8 @@ pub struct ThreadRoom {
 /// an error from `spawn`.
 pub fn thread_room() -> ThreadRoom {
     let maps = threads_before_map_limit().map(|n| (n, "vm.max_map_count"));
-    let space = threads_before_address_space_limit().map(|n| (n, "the address-space limit, RLIMIT_AS"));
+    let space =
+        threads_before_address_space_limit().map(|n| (n, "the address-space limit, RLIMIT_AS"));
     match maps.into_iter().chain(space).min_by_key(|&(n, _)| n) {
         Some((threads, limit)) => ThreadRoom { threads, limit },
         None => ThreadRoom { threads: usize::MAX, limit: "no known limit" },
@@ -65,14 +66,13 @@ fn threads_before_address_space_limit() -> Option<usize> {
     let budget = limit.saturating_sub((used_kib << 10) + SPARE_ADDRESS_SPACE);
     let stack =
         std::env::var("RUST_MIN_STACK").ok().and_then(|s| s.parse().ok()).unwrap_or(2 << 20);
-    let thread = stack + THREAD_EXTRA;
+    let thread = u64::saturating_add(stack, THREAD_EXTRA);
     let arenas = if cfg!(target_env = "gnu") { 8 * online_cpus() - 1 } else { 0 };
     // The first `arenas` threads cost a stack and an arena each, the rest a stack each.
-    let with_arena = thread + ARENA;
-    let threads = if budget <= arenas * with_arena {
-        budget / with_arena
-    } else {
-        arenas + (budget - arenas * with_arena) / thread
+    let with_arena = thread.saturating_add(ARENA);
+    let threads = match budget.checked_sub(arenas.saturating_mul(with_arena)) {
+        None => budget / with_arena,
+        Some(rest) => arenas + rest / thread,
     };
     Some(usize::try_from(threads).unwrap_or(usize::MAX))
 }
