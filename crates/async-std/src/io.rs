@@ -9,7 +9,7 @@ use anyhow::Result;
 use async_std::io::{ReadExt, WriteExt};
 use async_std::net::TcpStream;
 use async_std::task;
-use avt_common::{Io, Outcome, Source, Variant, all_fetched, http, limits, url};
+use avt_common::{Io, Outcome, Source, Variant, all_fetched, http, limits, say, url};
 
 use crate::{set_executor_threads, ticker};
 
@@ -29,11 +29,12 @@ pub const VARIANTS: &[Variant] = &[
 /// The article's `fetch_data`: one simulated fetch, yielding its thread while it waits.
 pub(crate) async fn fetch(id: usize, delay: Duration, log: bool) -> usize {
     if log {
-        println!("Fetching data from {}", url(id));
+        // `say!` is `println!` minus the panic when stdout is a closed pipe or a full disk.
+        say!("Fetching data from {}", url(id));
     }
     task::sleep(delay).await;
     if log {
-        println!("Data fetched from {}", url(id));
+        say!("Data fetched from {}", url(id));
     }
     id
 }
@@ -48,7 +49,7 @@ pub(crate) async fn fetch_tcp(
     log: bool,
 ) -> io::Result<usize> {
     if log {
-        println!("Fetching data from {}", http::url(server, id));
+        say!("Fetching data from {}", http::url(server, id));
     }
     let get = async {
         let mut stream = TcpStream::connect(server).await?;
@@ -59,7 +60,7 @@ pub(crate) async fn fetch_tcp(
     };
     let id = async_std::io::timeout(limit, get).await?;
     if log {
-        println!("Data fetched from {}", http::url(server, id));
+        say!("Data fetched from {}", http::url(server, id));
     }
     Ok(id)
 }
@@ -85,11 +86,11 @@ where
 /// task on it, the ticker included, waits too.
 async fn fetch_blocking(id: usize, delay: Duration, log: bool) -> usize {
     if log {
-        println!("Fetching data from {}", url(id));
+        say!("Fetching data from {}", url(id));
     }
     std::thread::sleep(delay);
     if log {
-        println!("Data fetched from {}", url(id));
+        say!("Data fetched from {}", url(id));
     }
     id
 }

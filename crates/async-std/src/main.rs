@@ -51,6 +51,8 @@ fn set_executor_threads(threads: usize) {
 fn main() -> ExitCode {
     avt_common::main(Approach {
         name: "async-std",
+        package: env!("CARGO_PKG_NAME"),
+        version: env!("CARGO_PKG_VERSION"),
         about: env!("CARGO_PKG_DESCRIPTION"),
         io: Example { run: io::run, variants: io::VARIANTS },
         cpu: Example { run: cpu::run, variants: cpu::VARIANTS },

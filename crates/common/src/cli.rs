@@ -8,8 +8,9 @@ use std::time::Duration;
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
+use crate::out::{EXIT_CLOSED_PIPE, complain};
 use crate::ticker::{MAX_TICK_MS, TICK_MS, Ticker};
-use crate::workload::{DELAY, JOBS, LIMIT};
+use crate::workload::{DELAY, LIMIT, default_jobs};
 use crate::{Approach, Variant};
 
 /// The most worker threads `--threads` accepts.
@@ -20,10 +21,18 @@ pub const MAX_TASKS: u64 = 10_000_000;
 pub const MAX_DELAY_MS: u64 = 3_600_000;
 /// The highest `--limit`: trial division up to 10^12 already takes days.
 pub const MAX_LIMIT: u64 = 1_000_000_000_000;
+/// The most jobs `--jobs` accepts: every job's range is held in memory (16 bytes each), and
+/// a million jobs of the default limit are ten numbers each, far past any gain in balance.
+pub const MAX_JOBS: u64 = 1_000_000;
+
+/// What `--help` says about exit statuses.
+const EXIT_STATUSES: &str = "Exit status: 0 done and checked; 1 failed, with a one-line \
+    reason (a wrong result, an OS limit, failed requests, output that cannot be written); \
+    2 bad command line; 141 stdout closed by its reader (e.g. `| head`), quietly.";
 
 #[derive(Parser, Debug)]
-#[command(version, subcommand_required = true, arg_required_else_help = false)]
-#[command(disable_help_subcommand = true)]
+#[command(subcommand_required = true, arg_required_else_help = false)]
+#[command(disable_help_subcommand = true, after_help = EXIT_STATUSES)]
 struct Cli {
     #[command(subcommand)]
     example: Example,
@@ -124,10 +133,10 @@ struct CpuArgs {
     #[arg(long, value_name = "L", default_value_t = LIMIT,
           value_parser = clap::value_parser!(u64).range(0..=MAX_LIMIT))]
     limit: u64,
-    /// Split [0, L] into J equal-width jobs (J <= L + 1)
-    #[arg(long, value_name = "J", default_value_t = JOBS as u64,
-          value_parser = clap::value_parser!(u64).range(1..))]
-    jobs: u64,
+    /// Split [0, L] into J equal-width jobs, handed out costliest (highest numbers) first
+    /// (J <= L + 1) [default: max(64, 16 × T), at most L + 1]
+    #[arg(long, value_name = "J", value_parser = clap::value_parser!(u64).range(1..=MAX_JOBS))]
+    jobs: Option<u64>,
     /// Run the jobs one after another on the main thread: the 1x baseline
     #[arg(long)]
     sequential: bool,
@@ -211,7 +220,13 @@ pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
             std::path::Path::new(&arg0).file_name().map(|f| f.to_string_lossy().into_owned())
         })
         .unwrap_or_else(|| "example".into());
-    let mut cmd = Cli::command().bin_name(bin).about(approach.about);
+    // Name and version are the example crate's own, not this library's.
+    let mut cmd = Cli::command()
+        .name(approach.package)
+        .display_name(approach.package)
+        .version(approach.version)
+        .bin_name(bin)
+        .about(approach.about);
     let examples = [
         ("io", approach.io.variants),
         ("cpu", approach.cpu.variants),
@@ -273,15 +288,19 @@ pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
             (Command::Io(io), a.shared.json, a.probe.tick())
         }
         Example::Cpu(a) => {
-            if a.jobs > a.limit + 1 {
-                let msg = format!(
-                    "--jobs {} is more than the {} numbers in [0, {}]",
-                    a.jobs,
-                    a.limit + 1,
-                    a.limit
-                );
-                return Err(fail(&mut cmd, msg));
-            }
+            let threads = threads(&a.shared);
+            let jobs = match a.jobs {
+                Some(jobs) if jobs > a.limit + 1 => {
+                    let msg = format!(
+                        "--jobs {jobs} is more than the {} numbers in [0, {}]",
+                        a.limit + 1,
+                        a.limit
+                    );
+                    return Err(fail(&mut cmd, msg));
+                }
+                Some(jobs) => jobs as usize,
+                None => default_jobs(threads, a.limit),
+            };
             if a.sequential && !has_sequential {
                 let msg = "--sequential is the std-threads crate's baseline: \
                            run `avt-std cpu --sequential`"
@@ -295,13 +314,7 @@ pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
                 return Err(fail(&mut cmd, "--sequential runs no ticker: drop --tick-ms".into()));
             }
             let variant = variant(&mut cmd, "cpu", &a.shared, approach.cpu.variants)?;
-            let cpu = Cpu {
-                limit: a.limit,
-                jobs: a.jobs as usize,
-                threads: threads(&a.shared),
-                variant,
-                ticker: None,
-            };
+            let cpu = Cpu { limit: a.limit, jobs, threads, variant, ticker: None };
             let command = if a.sequential { Command::Sequential(cpu) } else { Command::Cpu(cpu) };
             let tick = if a.sequential { None } else { a.probe.tick() };
             (command, a.shared.json, tick)
@@ -353,12 +366,20 @@ fn pick_variant(
 /// 2 for usage errors.
 pub fn usage_exit(error: clap::Error) -> ExitCode {
     if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-        let _ = error.print();
-        return ExitCode::SUCCESS;
+        return match error.print() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                ExitCode::from(EXIT_CLOSED_PIPE)
+            }
+            Err(e) => {
+                complain(format_args!("error: cannot write the help: {e}"));
+                ExitCode::FAILURE
+            }
+            Ok(()) => ExitCode::SUCCESS,
+        };
     }
     let text = error.render().to_string();
     let first = text.lines().next().unwrap_or("error: bad command line");
-    eprintln!("{first} (see --help)");
+    complain(format_args!("{first} (see --help)"));
     ExitCode::from(2)
 }
 

@@ -3,13 +3,15 @@
 //!
 //! No concurrency code lives here. Each example crate spawns, waits and joins in plain view,
 //! then hands its two functions to [`main`], which parses the command line, times the run,
-//! checks the result and prints the report.
+//! checks the result and prints the report. Every line an example prints goes through
+//! [`say!`], which never panics on a closed pipe or a full disk.
 
 mod cli;
 pub mod http;
 pub mod latency;
 pub mod limits;
 mod mixed;
+pub mod out;
 mod report;
 pub mod shared;
 mod ticker;
@@ -22,7 +24,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 
-pub use cli::{Cpu, Io, MAX_DELAY_MS, MAX_LIMIT, MAX_TASKS, MAX_THREADS, Source, usage_exit};
+pub use cli::{
+    Cpu, Io, MAX_DELAY_MS, MAX_JOBS, MAX_LIMIT, MAX_TASKS, MAX_THREADS, Source, usage_exit,
+};
 pub use latency::{Lateness, Percentiles};
 pub use mixed::{
     Completions, Mixed, MixedReport, Schedule, Served, Tally, check_served, mixed_checksum,
@@ -32,8 +36,8 @@ pub use report::{Params, Report};
 pub use shared::{Progress, Shared};
 pub use ticker::{MAX_TICK_MS, TICK_MS, Ticker, TickerReport};
 pub use workload::{
-    DELAY, JOBS, Jobs, KNOWN_PI, LIMIT, URLS, check_fetched, count_primes_in, cpu_checksum,
-    io_checksum, is_prime, known_pi, split, url,
+    DELAY, JOBS, JOBS_PER_THREAD, Jobs, KNOWN_PI, LIMIT, URLS, check_fetched, count_primes_in,
+    cpu_checksum, default_jobs, io_checksum, is_prime, known_pi, split, url,
 };
 
 /// What an example did, and on how many worker threads.
@@ -66,6 +70,11 @@ pub struct Example<A, T> {
 pub struct Approach {
     /// The name in reports: `std-threads`, `tokio`, `async-std`, `smol` or `rayon`.
     pub name: &'static str,
+    /// The crate's package name for `--version`: `env!("CARGO_PKG_NAME")`, expanded in the
+    /// crate itself (here it would say avt-common).
+    pub package: &'static str,
+    /// The crate's version for `--version`: `env!("CARGO_PKG_VERSION")`.
+    pub version: &'static str,
     /// One line for `--help`: the crate's description.
     pub about: &'static str,
     /// The io example: fetch ids `0..tasks`, all in flight at once.
@@ -82,7 +91,8 @@ pub struct Approach {
 
 /// Runs an example crate: parse the command line, run the example, check, report.
 ///
-/// Exit codes: 0 done and checked, 1 failed (with a one-line reason), 2 usage error.
+/// Exit codes: 0 done and checked, 1 failed (with a one-line reason, also when the output
+/// could not be written), 2 usage error, 141 stdout closed by its reader (`| head`).
 pub fn main(approach: Approach) -> ExitCode {
     let parsed = match cli::parse(&approach) {
         Ok(parsed) => parsed,
@@ -95,14 +105,14 @@ pub fn main(approach: Approach) -> ExitCode {
         command => command,
     };
     match run(&approach, command, parsed.tick) {
-        Ok(report) if parsed.json => println!("{}", report.to_json()),
-        Ok(report) => println!("{}", report.summary()),
+        Ok(report) if parsed.json => say!("{}", report.to_json()),
+        Ok(report) => say!("{}", report.summary()),
         Err(e) => {
-            eprintln!("{}: error: {e:#}", approach.name);
+            out::complain(format_args!("{}: error: {e:#}", approach.name));
             return ExitCode::FAILURE;
         }
     }
-    ExitCode::SUCCESS
+    out::finish(approach.name)
 }
 
 fn run(approach: &Approach, command: cli::Command, tick: Option<Duration>) -> Result<Report> {

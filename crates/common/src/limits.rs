@@ -8,15 +8,92 @@ const MAPS_PER_THREAD: usize = 4;
 /// Maps kept free for everything else the process maps (allocator arenas, libraries).
 const SPARE_MAPS: usize = 512;
 
+/// Address space a thread maps beyond its stack: a guard page, and std's signal stack
+/// (SIGSTKSZ or the kernel's AT_MINSIGSTKSZ, 8 KiB on x86-64 Linux) with its own guard page.
+const THREAD_EXTRA: u64 = 64 << 10;
+/// The address space glibc reserves for each malloc arena (HEAP_MAX_SIZE on 64-bit).
+const ARENA: u64 = 64 << 20;
+/// Address space kept free for everything else: an arena is first mapped at twice its size
+/// and trimmed, the allocator's other mappings, the error message.
+const SPARE_ADDRESS_SPACE: u64 = 128 << 20;
+
+/// How many more threads this process can start, and the limit that says so.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ThreadRoom {
+    /// Threads that can still be started: `usize::MAX` when no limit below is known.
+    pub threads: usize,
+    /// The limit, for an error message: `vm.max_map_count` or the address-space limit.
+    pub limit: &'static str,
+}
+
+/// How many threads this process can start before a new one would find no room to map its
+/// signal stack: the lower of the `vm.max_map_count` and the address-space (RLIMIT_AS)
+/// ceilings.
+///
+/// Spawning must stop short of this, counting what every started thread maps when it first
+/// runs (on one core that can be after the spawning loop has used up the rest): past it std
+/// aborts the whole process ("failed to allocate an alternative stack") instead of returning
+/// an error from `spawn`.
+pub fn thread_room() -> ThreadRoom {
+    let maps = threads_before_map_limit().map(|n| (n, "vm.max_map_count"));
+    let space =
+        threads_before_address_space_limit().map(|n| (n, "the address-space limit, RLIMIT_AS"));
+    match maps.into_iter().chain(space).min_by_key(|&(n, _)| n) {
+        Some((threads, limit)) => ThreadRoom { threads, limit },
+        None => ThreadRoom { threads: usize::MAX, limit: "no known limit" },
+    }
+}
+
 /// How many threads this process can still start before its memory maps reach
 /// `vm.max_map_count`, or None where that is unknown.
-///
-/// Spawning must stop short of this: at the limit a new thread cannot map its signal stack,
-/// and std aborts the whole process instead of returning an error from `spawn`.
-pub fn threads_before_map_limit() -> Option<usize> {
+fn threads_before_map_limit() -> Option<usize> {
     let max: usize = fs::read_to_string("/proc/sys/vm/max_map_count").ok()?.trim().parse().ok()?;
     let used = fs::read_to_string("/proc/self/maps").ok()?.lines().count();
     Some(max.saturating_sub(used + SPARE_MAPS) / MAPS_PER_THREAD)
+}
+
+/// How many threads this process can still start within its address-space limit (RLIMIT_AS,
+/// `ulimit -v`), or None when it has none or it is unknown.
+///
+/// Each thread takes its stack (std's 2 MiB, or RUST_MIN_STACK) and [`THREAD_EXTRA`]; and
+/// with glibc, each of the first 8 × CPUs − 1 threads that allocates gets a malloc arena of
+/// its own, reserving [`ARENA`].
+fn threads_before_address_space_limit() -> Option<usize> {
+    let limit = address_space_limit()?;
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let used_kib = status.lines().find_map(|l| l.strip_prefix("VmSize:"))?;
+    let used_kib: u64 = used_kib.trim().trim_end_matches("kB").trim().parse().ok()?;
+    let budget = limit.saturating_sub((used_kib << 10) + SPARE_ADDRESS_SPACE);
+    let stack =
+        std::env::var("RUST_MIN_STACK").ok().and_then(|s| s.parse().ok()).unwrap_or(2 << 20);
+    let thread = u64::saturating_add(stack, THREAD_EXTRA);
+    let arenas = if cfg!(target_env = "gnu") { 8 * online_cpus() - 1 } else { 0 };
+    // The first `arenas` threads cost a stack and an arena each, the rest a stack each.
+    let with_arena = thread.saturating_add(ARENA);
+    let threads = match budget.checked_sub(arenas.saturating_mul(with_arena)) {
+        None => budget / with_arena,
+        Some(rest) => arenas + rest / thread,
+    };
+    Some(usize::try_from(threads).unwrap_or(usize::MAX))
+}
+
+/// The soft RLIMIT_AS in bytes, or None if unlimited or unknown.
+#[allow(unsafe_code)]
+fn address_space_limit() -> Option<u64> {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit writes only into the struct we pass it.
+    if unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut limit) } != 0 {
+        return None;
+    }
+    (limit.rlim_cur != libc::RLIM_INFINITY).then_some(limit.rlim_cur)
+}
+
+/// The CPUs online, as glibc counts them to cap its malloc arenas (at least 1).
+#[allow(unsafe_code)]
+fn online_cpus() -> u64 {
+    // SAFETY: sysconf only reads a system value.
+    let n = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
+    u64::try_from(n).unwrap_or(1).max(1)
 }
 
 /// The one-line error for a run that could not start all `wanted` threads.

@@ -393,21 +393,21 @@ pub(crate) fn main(
 ) -> ExitCode {
     match run(name, example, args) {
         Ok(r) => {
-            println!("{}", if json { r.to_json() } else { r.summary() });
+            crate::say!("{}", if json { r.to_json() } else { r.summary() });
             if args.strict && r.served.late > 0 {
-                eprintln!(
+                crate::out::complain(format_args!(
                     "{name}: error: {} of {} requests were late (unfinished at the {} ms \
                      deadline), and --strict was given",
                     r.served.late,
                     args.requests,
                     args.deadline.as_millis()
-                );
+                ));
                 return ExitCode::FAILURE;
             }
-            ExitCode::SUCCESS
+            crate::out::finish(name)
         }
         Err(e) => {
-            eprintln!("{name}: error: {e:#}");
+            crate::out::complain(format_args!("{name}: error: {e:#}"));
             ExitCode::FAILURE
         }
     }

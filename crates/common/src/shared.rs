@@ -131,11 +131,11 @@ pub(crate) fn watchdog(approach: &'static str, args: &Shared) {
             if now != seen {
                 (seen, since) = (now, Instant::now());
             } else if since.elapsed() >= limit {
-                eprintln!(
+                crate::out::complain(format_args!(
                     "{approach}: error: {DEADLOCK_MARKER} {} ms; {workers} workers each hold \
                      one lock and wait for the other",
                     limit.as_millis()
-                );
+                ));
                 std::process::exit(1);
             }
         }

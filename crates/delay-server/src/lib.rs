@@ -1,7 +1,9 @@
 //! The delay server: the io example's real network peer. `GET /fetch/<id>?delay_ms=D`
 //! answers `{"id":<id>}` with status 200 after D ms; anything else gets 400, 404 or 405 with
 //! the reason. Every connection is a tokio task served by hyper, so the server waits on
-//! tens of thousands of connections at once on a few threads.
+//! tens of thousands of connections at once on a few threads. A connection that sends no
+//! whole request head within the header timeout (silent, half a head, or idle between
+//! keep-alive requests) is closed, so it cannot hold a file descriptor forever.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -14,7 +16,7 @@ use hyper::body::{Bytes, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpSocket};
 
@@ -23,6 +25,12 @@ pub const MAX_DELAY: Duration = Duration::from_secs(3600);
 
 /// How long a shutdown waits for answers still in flight.
 const GRACE: Duration = Duration::from_secs(5);
+
+/// How long a connection may take to send a whole request head by default
+/// (`--header-timeout-ms`). Every client of this server sends its request as soon as it has
+/// connected, so 10 s is generous; a connection still silent by then only holds a file
+/// descriptor that others need.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Binds 127.0.0.1:`port` (0: any free port) with a listen backlog deep enough for
 /// thousands of clients connecting at the same moment.
@@ -35,8 +43,23 @@ pub fn bind(port: u16) -> io::Result<TcpListener> {
 }
 
 /// Serves `listener` until `shutdown` completes, then stops accepting and gives the answers
-/// in flight up to 5 s to finish.
-pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()>) {
+/// in flight up to 5 s to finish. A connection that has not sent a whole request head
+/// `header_timeout` after it connected, or after its previous answer, is closed.
+pub async fn serve(
+    listener: TcpListener,
+    header_timeout: Duration,
+    shutdown: impl Future<Output = ()>,
+) {
+    let mut http = http1::Builder::new();
+    // Without a timeout a silent or idle connection holds its file descriptor for ever, and
+    // enough of them starve everyone else (accept fails at RLIMIT_NOFILE). hyper's
+    // header_read_timeout covers the wait for every request head, the first and each one on
+    // a kept-alive connection; it takes effect only with a timer.
+    http.timer(TokioTimer::new()).header_read_timeout(header_timeout);
+    // A client may shut down its sending side once its request is out (shutdown(SHUT_WR))
+    // and still read the answer, as HTTP/1.1 allows: without this, hyper takes that EOF as
+    // the end of the connection and drops the request unanswered.
+    http.half_close(true);
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     let mut warned_at = None;
@@ -58,8 +81,7 @@ pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()>) {
             },
             () = &mut shutdown => break,
         };
-        let connection =
-            http1::Builder::new().serve_connection(TokioIo::new(stream), service_fn(answer));
+        let connection = http.serve_connection(TokioIo::new(stream), service_fn(answer));
         let connection = graceful.watch(connection);
         // One task per connection: it waits out its delay without holding a thread.
         tokio::spawn(async move {
@@ -132,7 +154,7 @@ impl Background {
             tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
         let listener = runtime.block_on(async { bind(0) })?;
         let addr = listener.local_addr()?;
-        runtime.spawn(serve(listener, std::future::pending()));
+        runtime.spawn(serve(listener, HEADER_TIMEOUT, std::future::pending()));
         Ok(Background { addr, runtime: Some(runtime) })
     }
 

@@ -9,10 +9,13 @@
 //! ```
 //!
 //! It binds 127.0.0.1 only, raises its open-file limit to the hard limit at start (and says
-//! so on stderr), and shuts down cleanly on SIGINT or SIGTERM.
+//! so on stderr), closes connections that send no request head within `--header-timeout-ms`
+//! (default 10 s), and shuts down cleanly on SIGINT or SIGTERM, from the moment its address
+//! is printed.
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -27,6 +30,11 @@ struct Cli {
     /// Worker threads of the server's tokio runtime [default: available parallelism]
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     threads: Option<u64>,
+    /// Close a connection that has not sent a whole request head this long after connecting
+    /// or after its last answer (silent, partial or idle keep-alive connections), in ms
+    #[arg(long, value_name = "MS", default_value_t = avt_delay_server::HEADER_TIMEOUT.as_millis() as u64,
+          value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    header_timeout_ms: u64,
 }
 
 fn main() -> ExitCode {
@@ -63,19 +71,22 @@ fn try_main(cli: Cli) -> Result<()> {
         let listener = avt_delay_server::bind(cli.port)
             .with_context(|| format!("cannot listen on 127.0.0.1:{}", cli.port))?;
         let addr = listener.local_addr()?;
+        // Catch the signals before anyone knows the address: a parent that reads it and stops
+        // us at once must find the handlers in place, not the default action (death).
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
         // The first line on stdout is the address, for whoever started us.
         let mut stdout = std::io::stdout();
         writeln!(stdout, "{addr}")?;
         stdout.flush()?;
-        let mut interrupt = signal(SignalKind::interrupt())?;
-        let mut terminate = signal(SignalKind::terminate())?;
         let stop = async move {
             tokio::select! {
                 _ = interrupt.recv() => {}
                 _ = terminate.recv() => {}
             }
         };
-        avt_delay_server::serve(listener, stop).await;
+        let header_timeout = Duration::from_millis(cli.header_timeout_ms);
+        avt_delay_server::serve(listener, header_timeout, stop).await;
         eprintln!("avt-delay-server: shut down");
         Ok(())
     })

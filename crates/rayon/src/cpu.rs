@@ -18,8 +18,10 @@ pub const VARIANTS: &[Variant] = &[Variant {
 /// Counts the primes in every job on the pool's threads.
 fn count_primes(pool: &ThreadPool, jobs: &[Range<u64>]) -> u64 {
     // par_iter hands the jobs to the pool's threads, and an idle thread steals from a busy
-    // one. By default it hands out runs of adjacent jobs, and the costliest jobs are adjacent
-    // (at the top); `with_max_len(1)` lets each job be stolen on its own, so they balance.
+    // one. By default it cuts them into about T runs of adjacent jobs (more only when a run
+    // is stolen), and a thread works through its run alone, so more jobs would not balance
+    // better. `with_max_len(1)` cuts down to single jobs: an idle thread can steal any job
+    // not yet started, for a split of microseconds per job.
     pool.install(|| jobs.par_iter().with_max_len(1).map(|job| count_primes_in(job.clone())).sum())
 }
 

@@ -7,7 +7,7 @@ use std::thread;
 use std::time::Duration;
 
 use anyhow::Result;
-use avt_common::{Io, Outcome, Source, Variant, all_fetched, http, limits, url};
+use avt_common::{Io, Outcome, Source, Variant, all_fetched, http, limits, say, url};
 use rayon::ThreadPool;
 use rayon::prelude::*;
 
@@ -22,11 +22,12 @@ pub const VARIANTS: &[Variant] = &[Variant {
 /// The article's `fetch_data`: one simulated fetch, blocking its pool thread while it waits.
 pub(crate) fn fetch(id: usize, delay: Duration, log: bool) -> usize {
     if log {
-        println!("Fetching data from {}", url(id));
+        // `say!` is `println!` minus the panic when stdout is a closed pipe or a full disk.
+        say!("Fetching data from {}", url(id));
     }
     thread::sleep(delay);
     if log {
-        println!("Data fetched from {}", url(id));
+        say!("Data fetched from {}", url(id));
     }
     id
 }
@@ -42,7 +43,7 @@ pub(crate) fn fetch_tcp(
     log: bool,
 ) -> io::Result<usize> {
     if log {
-        println!("Fetching data from {}", http::url(server, id));
+        say!("Fetching data from {}", http::url(server, id));
     }
     let mut stream = TcpStream::connect_timeout(&server, limit)?;
     stream.set_read_timeout(Some(limit))?;
@@ -52,7 +53,7 @@ pub(crate) fn fetch_tcp(
     stream.read_to_end(&mut response)?;
     let id = http::check_response(&response, id)?;
     if log {
-        println!("Data fetched from {}", http::url(server, id));
+        say!("Data fetched from {}", http::url(server, id));
     }
     Ok(id)
 }

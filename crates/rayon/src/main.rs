@@ -62,6 +62,8 @@ fn pool(threads: usize) -> Result<ThreadPool> {
 fn main() -> ExitCode {
     avt_common::main(Approach {
         name: "rayon",
+        package: env!("CARGO_PKG_NAME"),
+        version: env!("CARGO_PKG_VERSION"),
         about: env!("CARGO_PKG_DESCRIPTION"),
         io: Example { run: io::run, variants: io::VARIANTS },
         cpu: Example { run: cpu::run, variants: cpu::VARIANTS },

@@ -56,6 +56,8 @@ fn block_on_threads<T>(ex: &Executor<'_>, threads: usize, future: impl Future<Ou
 fn main() -> ExitCode {
     avt_common::main(Approach {
         name: "smol",
+        package: env!("CARGO_PKG_NAME"),
+        version: env!("CARGO_PKG_VERSION"),
         about: env!("CARGO_PKG_DESCRIPTION"),
         io: Example { run: io::run, variants: io::VARIANTS },
         cpu: Example { run: cpu::run, variants: cpu::VARIANTS },

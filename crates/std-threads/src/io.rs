@@ -6,7 +6,7 @@ use std::thread;
 use std::time::Duration;
 
 use anyhow::Result;
-use avt_common::{Io, Outcome, Source, Variant, all_fetched, http, limits, url};
+use avt_common::{Io, Outcome, Source, Variant, all_fetched, http, limits, say, url};
 
 use crate::with_ticker;
 
@@ -19,11 +19,12 @@ pub const VARIANTS: &[Variant] = &[Variant {
 /// The article's `fetch_data`: one simulated fetch, blocking its thread while it waits.
 pub(crate) fn fetch(id: usize, delay: Duration, log: bool) -> usize {
     if log {
-        println!("Fetching data from {}", url(id));
+        // `say!` is `println!` minus the panic when stdout is a closed pipe or a full disk.
+        say!("Fetching data from {}", url(id));
     }
     thread::sleep(delay);
     if log {
-        println!("Data fetched from {}", url(id));
+        say!("Data fetched from {}", url(id));
     }
     id
 }
@@ -39,7 +40,7 @@ pub(crate) fn fetch_tcp(
     log: bool,
 ) -> io::Result<usize> {
     if log {
-        println!("Fetching data from {}", http::url(server, id));
+        say!("Fetching data from {}", http::url(server, id));
     }
     let mut stream = TcpStream::connect_timeout(&server, limit)?;
     stream.set_read_timeout(Some(limit))?;
@@ -49,7 +50,7 @@ pub(crate) fn fetch_tcp(
     stream.read_to_end(&mut response)?;
     let id = http::check_response(&response, id)?;
     if log {
-        println!("Data fetched from {}", http::url(server, id));
+        say!("Data fetched from {}", http::url(server, id));
     }
     Ok(id)
 }
@@ -58,15 +59,16 @@ pub(crate) fn fetch_tcp(
 /// results. At the OS thread limit it stops spawning, waits for the threads already started,
 /// and fails naming the limit.
 fn fetch_all<T: Send>(tasks: usize, fetch: impl Fn(usize) -> T + Sync) -> Result<Vec<T>> {
-    let room = limits::threads_before_map_limit().unwrap_or(usize::MAX);
+    let room = limits::thread_room();
     let fetch = &fetch;
     thread::scope(|s| {
-        let mut threads = Vec::with_capacity(tasks.min(room));
+        let mut threads = Vec::with_capacity(tasks.min(room.threads));
         for id in 0..tasks {
-            // Past vm.max_map_count a new thread cannot map its signal stack and std aborts
-            // the process, so stop short of it. (Leaving the scope joins what started.)
-            if threads.len() == room {
-                return Err(limits::thread_limit_hit(room, tasks, "vm.max_map_count"));
+            // Past vm.max_map_count or the address-space limit a new thread finds no room
+            // for its signal stack and std aborts the process, so stop short of both,
+            // leaving room for threads that have not run yet. (Leaving the scope joins them.)
+            if threads.len() == room.threads {
+                return Err(limits::thread_limit_hit(room.threads, tasks, room.limit));
             }
             // One thread per fetch: while one waits the kernel runs the others, so the waits
             // overlap. `Builder` returns the OS's refusal where `s.spawn` would panic.

@@ -5,10 +5,12 @@
 pub mod loop_checks;
 pub mod mixed_checks;
 
+use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use avt_common::{Report, io_checksum, known_pi};
+use avt_common::{LIMIT, MAX_JOBS, Report, default_jobs, io_checksum, known_pi};
 use avt_delay_server::Background;
 
 pub mod shared_checks;
@@ -45,6 +47,54 @@ pub fn cpu_counts_primes(bin: &str) {
         );
         assert_eq!(r.params.threads, threads);
     }
+}
+
+/// Without `--jobs` the split follows [`default_jobs`] (max(64, 16 × T), at most L + 1), the
+/// rule the harness uses too.
+pub fn cpu_jobs_default_to_16_per_thread(bin: &str) {
+    for (limit, threads) in [(1_000_000, 1), (1_000_000, 8), (10, 2)] {
+        let (l, t) = (limit.to_string(), threads.to_string());
+        let r = report(bin, &["cpu", "--limit", &l, "--threads", &t]);
+        assert_eq!(r.params.jobs, Some(default_jobs(threads, limit)), "{bin}: L {l}, T {t}");
+        assert_eq!(Some(r.result), known_pi(limit));
+    }
+    assert_eq!((default_jobs(8, LIMIT), default_jobs(2, 10)), (128, 11));
+}
+
+/// `--version` names the example's own crate, not the shared library.
+pub fn version_names_the_binary(bin: &str) {
+    let out = run(bin, &["--version"]);
+    let name = Path::new(bin).file_name().expect("a file name").to_string_lossy();
+    let expected = format!("{name} {}\n", env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        (out.status.code(), String::from_utf8_lossy(&out.stdout)),
+        (Some(0), expected.into())
+    );
+}
+
+/// A reader that closes the pipe early (`| head -1`) ends the run quietly with status 141;
+/// a full disk gets one line and status 1. Never a panic.
+pub fn closed_or_full_stdout_is_not_a_panic(bin: &str) {
+    let args = ["io", "--tasks", "10", "--delay-ms", "50"];
+    let mut child = Command::new(bin)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {bin}: {e}"));
+    drop(child.stdout.take()); // the reader is gone before the first line
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!((out.status.code(), stderr.as_ref()), (Some(141), ""), "{bin}: closed pipe");
+    let Ok(full) = std::fs::File::create("/dev/full") else {
+        eprintln!("note: no /dev/full here: the full-disk case is skipped");
+        return;
+    };
+    let out = Command::new(bin).args(args).stdout(full).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{bin}: /dev/full: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{bin}: one line, got:\n{stderr}");
+    assert!(stderr.contains("cannot write the output: No space left"), "{stderr}");
 }
 
 /// 200 fetches of 100 ms finish far below the 20 s they take one after another.
@@ -84,6 +134,8 @@ pub fn bad_input_is_a_usage_error(bin: &str) {
         &["cpu", "--limit", "5", "--jobs", "7"],
         &["cpu", "--limit", "99999999999999999999999"],
         &["cpu", "--limit", "-1"],
+        // Once aborted allocating 16 TB for the jobs' ranges.
+        &["cpu", "--limit", "1000000000000", "--jobs", "1000000000000"],
     ];
     for args in cases {
         let out = run(bin, args);
@@ -96,6 +148,9 @@ pub fn bad_input_is_a_usage_error(bin: &str) {
         );
         assert!(stderr.starts_with("error: ") && !stderr.contains("panicked"), "{stderr}");
     }
+    let out = run(bin, &["cpu", "--jobs", "1000001"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("1..={MAX_JOBS}")), "names the bound: {stderr}");
 }
 
 /// `--json` output parses and carries the parameters and the worker threads used.
@@ -146,20 +201,29 @@ pub fn tcp_server_down_is_an_error(bin: &str) {
     assert!(start.elapsed() < Duration::from_secs(10), "took {:?}", start.elapsed());
 }
 
-/// The server dies mid-run: every request in flight fails, the run exits 1 with the count,
-/// and nothing hangs.
+/// The server dies mid-run: the requests in flight fail as closed connections (not refused:
+/// they had connected), the run exits 1 with the counts, and nothing hangs.
 pub fn tcp_server_killed_is_an_error(bin: &str) {
     let server = Background::start().expect("start a delay server");
-    let args = tcp(&server, 100, 5_000, &[]);
-    let child = Command::new(bin).args(&args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn();
-    let child = child.unwrap_or_else(|e| panic!("cannot run {bin}: {e}"));
-    std::thread::sleep(Duration::from_millis(700));
+    let args = tcp(&server, 100, 5_000, &["--verbose"]);
+    let child = Command::new(bin).args(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn();
+    let mut child = child.unwrap_or_else(|e| panic!("cannot run {bin}: {e}"));
+    // Kill the server only once fetches are under way: the first has said it started, and
+    // a moment later it has connected (the kernel completes a loopback connect at once).
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert!(first.starts_with("Fetching data from http://"), "{bin}: first line {first:?}");
+    std::thread::sleep(Duration::from_millis(300));
     let start = Instant::now();
     server.kill();
+    std::io::copy(&mut stdout, &mut std::io::sink()).unwrap();
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("fetches failed") && stderr.contains("succeeded"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains("of 100 fetches failed (connection closed: "), "{stderr}");
+    assert!(stderr.contains("; 0 succeeded"), "every answer was 5 s away: {stderr}");
     assert!(start.elapsed() < Duration::from_secs(10), "took {:?} after the kill", start.elapsed());
 }
 
@@ -208,6 +272,18 @@ macro_rules! every_example {
             $crate::tcp_server_killed_is_an_error($bin);
         }
         $crate::shared_examples!($bin);
+        #[test]
+        fn cpu_jobs_default_to_16_per_thread() {
+            $crate::cpu_jobs_default_to_16_per_thread($bin);
+        }
+        #[test]
+        fn version_names_the_binary() {
+            $crate::version_names_the_binary($bin);
+        }
+        #[test]
+        fn closed_or_full_stdout_is_not_a_panic() {
+            $crate::closed_or_full_stdout_is_not_a_panic($bin);
+        }
     };
 }
 

@@ -43,7 +43,10 @@ async fn count_primes(jobs: Arc<Jobs>, threads: usize) -> u64 {
     for _ in 0..threads {
         let jobs = Arc::clone(&jobs);
         // CPU work on an async worker would stall every task queued behind it, so it runs on
-        // tokio's blocking pool; T closures keep it to T threads at a time.
+        // tokio's blocking pool. That pool grows to 512 threads, and tokio's docs ask many
+        // CPU-bound computations to limit themselves: T closures sharing one job queue are
+        // that limit (one `spawn_blocking` per job would need `max_blocking_threads(T)`,
+        // which caps every other blocking call of the runtime too).
         set.spawn_blocking(move || jobs.work());
     }
     set.join_all().await.into_iter().sum()

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Result;
-use avt_common::{Io, Outcome, Source, Variant, all_fetched, http, limits, url};
+use avt_common::{Io, Outcome, Source, Variant, all_fetched, http, limits, say, url};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::task::JoinSet;
@@ -33,11 +33,12 @@ pub const VARIANTS: &[Variant] = &[
 /// The article's `fetch_data`: one simulated fetch, yielding its thread while it waits.
 pub(crate) async fn fetch(id: usize, delay: Duration, log: bool) -> usize {
     if log {
-        println!("Fetching data from {}", url(id));
+        // `say!` is `println!` minus the panic when stdout is a closed pipe or a full disk.
+        say!("Fetching data from {}", url(id));
     }
     sleep(delay).await;
     if log {
-        println!("Data fetched from {}", url(id));
+        say!("Data fetched from {}", url(id));
     }
     id
 }
@@ -52,7 +53,7 @@ pub(crate) async fn fetch_tcp(
     log: bool,
 ) -> io::Result<usize> {
     if log {
-        println!("Fetching data from {}", http::url(server, id));
+        say!("Fetching data from {}", http::url(server, id));
     }
     let get = async {
         let mut stream = TcpStream::connect(server).await?;
@@ -64,7 +65,7 @@ pub(crate) async fn fetch_tcp(
     // A timeout's `Elapsed` converts into an io::Error of kind TimedOut.
     let id = timeout(limit, get).await??;
     if log {
-        println!("Data fetched from {}", http::url(server, id));
+        say!("Data fetched from {}", http::url(server, id));
     }
     Ok(id)
 }
@@ -90,11 +91,11 @@ where
 /// task on it, the ticker included, waits too.
 async fn fetch_blocking(id: usize, delay: Duration, log: bool) -> usize {
     if log {
-        println!("Fetching data from {}", url(id));
+        say!("Fetching data from {}", url(id));
     }
     std::thread::sleep(delay);
     if log {
-        println!("Data fetched from {}", url(id));
+        say!("Data fetched from {}", url(id));
     }
     id
 }

@@ -53,6 +53,8 @@ fn current_thread() -> Result<Runtime> {
 fn main() -> ExitCode {
     avt_common::main(Approach {
         name: "tokio",
+        package: env!("CARGO_PKG_NAME"),
+        version: env!("CARGO_PKG_VERSION"),
         about: env!("CARGO_PKG_DESCRIPTION"),
         io: Example { run: io::run, variants: io::VARIANTS },
         cpu: Example { run: cpu::run, variants: cpu::VARIANTS },
