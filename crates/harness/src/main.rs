@@ -8,6 +8,7 @@
 
 mod fake;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -44,6 +45,12 @@ enum Command {
     /// A stand-in example with known behaviour, for the harness's own tests
     #[command(hide = true)]
     Fake(fake::FakeArgs),
+    /// Rewrite the .md and .csv beside each results JSON, as this version renders them
+    #[command(hide = true)]
+    Render {
+        #[arg(required = true)]
+        json: Vec<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -70,6 +77,14 @@ fn try_main(cli: Cli) -> Result<ExitCode> {
         Command::RunAll(args) => run_all(args),
         Command::Sweep(args) => sweep(args),
         Command::Fake(args) => fake::fake(args),
+        Command::Render { json } => {
+            for file in json {
+                let written = avt_harness::output::render(&file)?;
+                let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+                note!("rendered {}", names.join(", "));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::measure::Spec;
 use crate::outcome::Expect;
 
-/// Worker threads when `--threads` is not given: the machine's available parallelism.
+/// Worker threads when `--threads` is not given: the machine's available parallelism (also
+/// what results record as its logical CPUs).
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }

@@ -46,6 +46,19 @@ pub fn write_files(results: &Results, out: &Path, name: &str) -> Result<Vec<Path
     Ok(written)
 }
 
+/// Renders a results JSON file again: its `.md` and `.csv` beside it, as this version
+/// writes them (after a deliberate change of format, the committed samples are regenerated
+/// this way: `avt-harness render results/sample/*.json`).
+pub fn render(json: &Path) -> Result<Vec<PathBuf>> {
+    let text = fs::read_to_string(json).with_context(|| format!("cannot read {}", json.display()))?;
+    let results: Results = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a harness results file", json.display()))?;
+    let (md, csv_path) = (json.with_extension("md"), json.with_extension("csv"));
+    write_whole(&md, markdown(&results).as_bytes())?;
+    write_whole(&csv_path, csv(&results).as_bytes())?;
+    Ok(vec![md, csv_path])
+}
+
 /// Writes `text` to stdout. The error is the caller's to tell apart: a closed pipe
 /// (`ErrorKind::BrokenPipe`: the reader, e.g. `head`, has what it wanted) from a real
 /// failure (a full disk).

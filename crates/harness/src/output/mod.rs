@@ -18,7 +18,7 @@ pub mod terminal;
 use std::fmt::Write as _;
 
 pub use self::csv::csv;
-pub use self::files::{check_writable, to_stdout, write_files, write_whole};
+pub use self::files::{check_writable, render, to_stdout, write_files, write_whole};
 pub use self::markdown::markdown;
 pub use self::terminal::terminal;
 
