@@ -159,6 +159,33 @@ fn a_sweep_keeps_what_it_measured_when_killed_midway() {
 }
 
 #[test]
+fn an_interrupted_sweep_keeps_what_it_measured_and_exits_130() {
+    let (bins, out) = (temp_dir("sigint-bins"), temp_dir("sigint-out"));
+    stand_in(&bins, "avt-tokio", "--hold-ms-per-task 100");
+    let mut harness = Command::new(HARNESS)
+        .args(["sweep", "--bin-dir", bins.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args(["--only", "tokio", "--sections", "io", "--tasks", "1,100", "--delay-ms", "10"])
+        .args(["--runs", "1", "--no-python"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let json = out.join("sweep.json");
+    wait_for_file(&json, Duration::from_secs(20));
+    Command::new("kill").args(["-INT", &harness.id().to_string()]).status().unwrap();
+    let status = wait_at_most(&mut harness, Duration::from_secs(10));
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut harness.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted") && stderr.contains("partial"), "{stderr}");
+    let results = load(&json);
+    assert!(results.partial && results.groups.len() == 1, "{:?}", results.groups);
+    assert_eq!(results.runs.len(), 1, "the killed run is not a measurement");
+    let _ = std::fs::remove_dir_all(bins);
+    let _ = std::fs::remove_dir_all(out);
+}
+
+#[test]
 fn a_finished_sweep_is_not_partial() {
     let (bins, out) = (temp_dir("whole-bins"), temp_dir("whole-out"));
     stand_in(&bins, "avt-tokio", "");

@@ -6,9 +6,10 @@ use crate::Results;
 use crate::stats::Stat;
 use crate::summary::RowSummary;
 
-/// The CSV: a header, then a line per row of every group. The numbers the examples' reports
-/// held beyond the usual fields (`RowSummary::metrics`) follow as `<name>_median`, `_min`
-/// and `_max` columns, one set per name any row has.
+/// The CSV: a header, then a line per row of every group. Where a row ended as expected
+/// other than by success, an `outcome` column follows; and the numbers the examples'
+/// reports held beyond the usual fields (`RowSummary::metrics`) follow as `<name>_median`,
+/// `_min` and `_max` columns, one set per name any row has.
 pub fn csv(r: &Results) -> String {
     let mut out = String::from(
         "group,example,approach,status,failure,runs,threads,tasks,delay_ms,limit,jobs,\
@@ -22,6 +23,10 @@ pub fn csv(r: &Results) -> String {
     let mut metrics: Vec<&String> = rows().flat_map(|(_, row)| row.metrics.keys()).collect();
     metrics.sort();
     metrics.dedup();
+    let outcomes = rows().any(|(_, row)| row.outcome.is_some());
+    if outcomes {
+        out.push_str(",outcome");
+    }
     for name in &metrics {
         let _ = write!(out, ",{name}_median,{name}_min,{name}_max");
     }
@@ -60,6 +65,9 @@ pub fn csv(r: &Results) -> String {
             opt(row.efficiency.map(|v| format!("{v:.4}"))),
             row.noisy.to_string(),
         ];
+        if outcomes {
+            fields.push(quote(&row.outcome.as_ref().map(ToString::to_string).unwrap_or_default()));
+        }
         fields.extend(metrics.iter().map(|name| three(&row.metrics.get(*name).copied())));
         let _ = writeln!(out, "{}", fields.join(","));
     }
@@ -71,5 +79,39 @@ fn quote(field: &str) -> String {
         format!("\"{}\"", field.replace('"', "\"\""))
     } else {
         field.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::Failure;
+
+    #[test]
+    fn outcomes_and_report_metrics_add_columns_only_where_present() {
+        let sample =
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../results/sample/run-all.json"));
+        let mut results: Results = serde_json::from_str(sample).unwrap();
+        let plain = csv(&results);
+        assert!(plain.lines().next().unwrap().ends_with(",noisy"));
+
+        let row = &mut results.groups[0].rows[1];
+        row.metrics.insert("ticker.p99_us".into(), Stat { median: 2.0, min: 1.0, max: 3.0 });
+        row.outcome = Some(Failure::Late { late: 4 });
+        let text = csv(&results);
+        let mut lines = text.lines();
+        let header = lines.next().unwrap();
+        assert!(
+            header.ends_with(
+                ",noisy,outcome,ticker.p99_us_median,ticker.p99_us_min,ticker.p99_us_max"
+            )
+        );
+        let first = lines.next().unwrap();
+        assert!(first.ends_with(",,,,"), "rows without them have empty cells: {first}");
+        let second = lines.next().unwrap();
+        assert!(
+            second.ends_with(",4 request(s) unfinished at the deadline,2.000,1.000,3.000"),
+            "{second}"
+        );
     }
 }

@@ -50,7 +50,8 @@ pub fn write_files(results: &Results, out: &Path, name: &str) -> Result<Vec<Path
 /// writes them (after a deliberate change of format, the committed samples are regenerated
 /// this way: `avt-harness render results/sample/*.json`).
 pub fn render(json: &Path) -> Result<Vec<PathBuf>> {
-    let text = fs::read_to_string(json).with_context(|| format!("cannot read {}", json.display()))?;
+    let text =
+        fs::read_to_string(json).with_context(|| format!("cannot read {}", json.display()))?;
     let results: Results = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a harness results file", json.display()))?;
     let (md, csv_path) = (json.with_extension("md"), json.with_extension("csv"));
