@@ -8,6 +8,7 @@ pub mod machine;
 pub mod measure;
 pub mod output;
 pub mod plan;
+pub mod progress;
 pub mod run_all;
 pub mod runner;
 pub mod server;
@@ -80,20 +81,25 @@ pub fn check_programs(groups: &[Group]) -> Result<()> {
 }
 
 /// Runs `groups` in order and summarises each. Before each group `before` sees it and the
-/// summaries so far, and may mark rows to skip.
+/// summaries so far, and may mark rows to skip. `cap_s`: the sweep's cap, for the estimate of
+/// the time left (a row over it will be skipped).
 pub fn execute(
     groups: &mut [Group],
     runs: usize,
     warmup: usize,
     timeout: Duration,
+    cap_s: Option<u64>,
     mut before: impl FnMut(&mut Group, &[GroupSummary]),
 ) -> Result<(Vec<GroupSummary>, Vec<RunRecord>), Interrupted> {
     measure::catch_interrupts();
     let rows = groups.iter().map(|g| g.rows.len()).sum();
     let mut runner = Runner::new(rows, runs, warmup, timeout);
     let mut summaries = Vec::new();
-    for (index, group) in groups.iter_mut().enumerate() {
-        before(group, &summaries);
+    for index in 0..groups.len() {
+        before(&mut groups[index], &summaries);
+        // What is left, from what ran so far: this group's rows are now marked if skipped.
+        runner.progress.plan(&groups[index..], index, &summaries, cap_s);
+        let group = &groups[index];
         let mut expected = Expected::for_group(group);
         runner.run_group(index, group, &mut expected)?;
         summaries.push(summary::summarize(index, group, &expected, &runner.records));

@@ -31,6 +31,9 @@ enum Command {
     /// A stand-in example with known behaviour, for the harness's own tests
     #[command(hide = true)]
     Fake(fake::FakeArgs),
+    /// Redraw the charts of a results JSON (e.g. a committed sample)
+    #[command(hide = true)]
+    Charts(avt_harness::charts::ChartsArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,5 +55,6 @@ fn try_main(cli: Cli) -> Result<ExitCode> {
         Command::RunAll(args) => run_all(args),
         Command::Sweep(args) => sweep(args),
         Command::Fake(args) => fake::fake(args),
+        Command::Charts(args) => avt_harness::charts::redraw(args),
     }
 }

@@ -1,14 +1,14 @@
 //! Running groups of rows: warm-ups, then counted runs interleaved across the rows
 //! (A B C … A B C …) so drift hits every row alike; every run checked.
 
-use std::io::IsTerminal;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use avt_common::{Report, cpu_checksum, io_checksum, known_pi};
 use serde::{Deserialize, Serialize};
 
 use crate::measure::{self, End, Measurement};
 use crate::plan::{Example, Row, SEQUENTIAL};
+use crate::progress::Progress;
 
 /// Rows compared with each other: same example, same parameters (but threads).
 #[derive(Debug, Clone)]
@@ -80,13 +80,14 @@ pub struct Runner {
     pub timeout: Duration,
     /// Every run so far, warm-ups included.
     pub records: Vec<RunRecord>,
-    progress: Progress,
+    /// Says what runs, and the time elapsed and left.
+    pub progress: Progress,
 }
 
 impl Runner {
     /// A runner for `rows` rows in all, so progress can say "run i of n".
     pub fn new(rows: usize, runs: usize, warmup: usize, timeout: Duration) -> Self {
-        let progress = Progress::new(rows * (runs + warmup));
+        let progress = Progress::new(rows, runs + warmup);
         Runner { runs, warmup, timeout, records: Vec::new(), progress }
     }
 
@@ -108,11 +109,16 @@ impl Runner {
                 } else {
                     format!("run {run}/{runs}")
                 };
-                self.progress.step(&format!("{} · {} · {what}", group.short, row.approach));
+                self.progress.step(
+                    index,
+                    r,
+                    &format!("{} · {} · {what}", group.short, row.approach),
+                );
                 if done[r] {
                     continue;
                 }
                 let record = run_once(index, row, run, is_warmup, expected, self.timeout);
+                self.progress.ran(record.failure.is_some());
                 if record.measurement.end == End::Interrupted {
                     self.progress.clear();
                     return Err(Interrupted);
@@ -201,42 +207,4 @@ fn check(
 /// The last line of `stdout` that parses as a report.
 fn last_report(stdout: &str) -> Option<Report> {
     stdout.lines().rev().find_map(|line| serde_json::from_str(line).ok())
-}
-
-/// Progress on stderr: one line rewritten in place on a terminal, a line per step otherwise.
-struct Progress {
-    total: usize,
-    done: usize,
-    start: Instant,
-    tty: bool,
-}
-
-impl Progress {
-    fn new(total: usize) -> Self {
-        Self { total, done: 0, start: Instant::now(), tty: std::io::stderr().is_terminal() }
-    }
-
-    fn step(&mut self, what: &str) {
-        self.done += 1;
-        let secs = self.start.elapsed().as_secs();
-        let line = format!(
-            "[{:>w$}/{}] {what} · {}:{:02} elapsed",
-            self.done,
-            self.total,
-            secs / 60,
-            secs % 60,
-            w = self.total.to_string().len()
-        );
-        if self.tty {
-            eprint!("\r\x1b[2K{line}");
-        } else {
-            eprintln!("{line}");
-        }
-    }
-
-    fn clear(&self) {
-        if self.tty {
-            eprint!("\r\x1b[2K");
-        }
-    }
 }

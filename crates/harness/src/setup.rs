@@ -206,8 +206,9 @@ impl Setup {
             self.python.as_ref().map(|(p, _)| p.version.clone()),
         );
         let timeout = Duration::from_secs(settings.timeout_s);
+        let cap_s = settings.sweep.as_ref().map(|s| s.cap_s);
         let Ok((summaries, runs)) =
-            crate::execute(&mut groups, settings.runs, settings.warmup, timeout, before)
+            crate::execute(&mut groups, settings.runs, settings.warmup, timeout, cap_s, before)
         else {
             eprintln!("{}: interrupted; the run was killed and no results were written", self.name);
             return Ok(ExitCode::from(130));
