@@ -5,13 +5,15 @@ Copies results/<name>.{json,md,csv} and its charts (.svg) to results/sample/, th
 replaces the README's text between `<!-- sample:<name> -->` and `<!-- /sample:<name> -->`
 with results/sample/<name>.md, up to its "## Every point" section (a sweep's details stay in
 the file). Tests check that the two stay in step (crates/harness/tests/readme.rs) and that
-every sample's JSON renders its .md and .csv byte for byte (tests/golden.rs).
+every sample's JSON renders its .md and .csv (tests/golden.rs) and draws its charts
+(tests/charts.rs) byte for byte.
 
     python3 scripts/promote-sample.py run-all run-all-tcp sweep sweep-tcp
 
-After a deliberate change to the Markdown or CSV format, regenerate the committed samples
-from their own JSON (no new measurements) with the harness as built now, and quote them
-again, in the same commit as the change:
+After a deliberate change to the Markdown or CSV format or to the charts, regenerate the
+committed samples from their own JSON (no new measurements) with the harness as built now
+(`avt-harness render`: the .md, the .csv and the .svg charts), and quote them again, in the
+same commit as the change:
 
     python3 scripts/promote-sample.py --regenerate
 """
@@ -38,6 +40,7 @@ for name in names:
         json = sample / f"{name}.json"
         if not json.is_file():
             sys.exit(f"missing {json.relative_to(root)}")
+        # Its .md, .csv and charts, from the JSON alone.
         cargo = ["cargo", "run", "--quiet", "-p", "avt-harness", "--", "render", str(json)]
         subprocess.run(cargo, cwd=root, check=True)
     else:

@@ -5,7 +5,8 @@
 //! The stages, in the order a command goes through them:
 //! - [`setup`]: options, the output folder (checked first), binaries, delay server, rows;
 //!   [`run_all`] and [`sweep`] build their groups of rows on it;
-//! - [`runner`] runs the groups, [`measure`] each child (with [`watch`] making sure no
+//! - [`runner`] runs the groups ([`progress`] saying how far it is, and the time left),
+//!   [`measure`] each child (with [`watch`] making sure no
 //!   child outlives the harness), [`outcome`] judges each run by what its row expects;
 //! - [`summary`] summarises each row's runs;
 //! - [`output`] renders the tables and writes the files, after every group;
@@ -18,6 +19,7 @@ pub mod measure;
 pub mod outcome;
 pub mod output;
 pub mod plan;
+pub mod progress;
 pub mod run_all;
 pub mod runner;
 pub mod server;

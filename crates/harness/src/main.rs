@@ -45,11 +45,15 @@ enum Command {
     /// A stand-in example with known behaviour, for the harness's own tests
     #[command(hide = true)]
     Fake(fake::FakeArgs),
-    /// Rewrite the .md and .csv beside each results JSON, as this version renders them
+    /// Regenerate the .md, .csv and charts of each results JSON, as this version renders
+    /// them (beside the JSON, or in --out)
     #[command(hide = true)]
     Render {
         #[arg(required = true)]
         json: Vec<PathBuf>,
+        /// Folder for the files [default: each JSON's folder]
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -77,9 +81,9 @@ fn try_main(cli: Cli) -> Result<ExitCode> {
         Command::RunAll(args) => run_all(args),
         Command::Sweep(args) => sweep(args),
         Command::Fake(args) => fake::fake(args),
-        Command::Render { json } => {
+        Command::Render { json, out } => {
             for file in json {
-                let written = avt_harness::output::render(&file)?;
+                let written = avt_harness::output::render(&file, out.as_deref())?;
                 let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
                 note!("rendered {}", names.join(", "));
             }

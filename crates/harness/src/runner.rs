@@ -3,8 +3,7 @@
 //! its row expects ([`crate::outcome::Expect`]).
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use avt_common::{Report, cpu_checksum, io_checksum, known_pi};
 use serde::{Deserialize, Serialize};
@@ -13,6 +12,7 @@ use serde_json::Value;
 use crate::measure::{self, End, Measurement};
 use crate::outcome::{Failure, Verdict};
 use crate::plan::{Example, Row, Section};
+use crate::progress::Progress;
 
 /// Rows compared with each other: same example, same parameters (but threads).
 #[derive(Debug, Clone)]
@@ -99,13 +99,14 @@ pub struct Runner {
     pub timeout: Duration,
     /// Every run so far, warm-ups included.
     pub records: Vec<RunRecord>,
-    progress: Progress,
+    /// Says what runs, and the time elapsed and left.
+    pub progress: Progress,
 }
 
 impl Runner {
     /// A runner for `rows` rows in all, so progress can say "run i of n".
     pub fn new(rows: usize, runs: usize, warmup: usize, timeout: Duration) -> Self {
-        let progress = Progress::new(rows * (runs + warmup));
+        let progress = Progress::new(rows, runs + warmup);
         Runner { runs, warmup, timeout, records: Vec::new(), progress }
     }
 
@@ -127,11 +128,16 @@ impl Runner {
                 } else {
                     format!("run {run}/{runs}")
                 };
-                self.progress.step(&format!("{} · {} · {what}", group.short, row.approach));
+                self.progress.step(
+                    index,
+                    r,
+                    &format!("{} · {} · {what}", group.short, row.approach),
+                );
                 if done[r] {
                     continue;
                 }
                 let record = run_once(index, row, run, is_warmup, reference, self.timeout);
+                self.progress.ran(record.failure.is_some());
                 if record.measurement.end == End::Interrupted {
                     self.progress.clear();
                     return Err(Interrupted);
@@ -291,44 +297,6 @@ fn metrics(report: &Value) -> BTreeMap<String, f64> {
         }
     }
     out
-}
-
-/// Progress on stderr: one line rewritten in place on a terminal, a line per step otherwise.
-struct Progress {
-    total: usize,
-    done: usize,
-    start: Instant,
-    tty: bool,
-}
-
-impl Progress {
-    fn new(total: usize) -> Self {
-        Self { total, done: 0, start: Instant::now(), tty: std::io::stderr().is_terminal() }
-    }
-
-    fn step(&mut self, what: &str) {
-        self.done += 1;
-        let secs = self.start.elapsed().as_secs();
-        let line = format!(
-            "[{:>w$}/{}] {what} · {}:{:02} elapsed",
-            self.done,
-            self.total,
-            secs / 60,
-            secs % 60,
-            w = self.total.to_string().len()
-        );
-        if self.tty {
-            eprint!("\r\x1b[2K{line}");
-        } else {
-            eprintln!("{line}");
-        }
-    }
-
-    fn clear(&self) {
-        if self.tty {
-            eprint!("\r\x1b[2K");
-        }
-    }
 }
 
 #[cfg(test)]

@@ -255,12 +255,17 @@ impl Setup {
         measure::catch_interrupts();
         let rows = groups.iter().map(|g| g.rows.len()).sum();
         let timeout = Duration::from_secs(settings.timeout_s);
+        // The sweep's cap, for the estimate of the time left (a row over it will be skipped).
+        let cap_s = settings.sweep.as_ref().map(|s| s.cap_s);
         let mut runner = Runner::new(rows, settings.runs, settings.warmup, timeout);
         let mut summaries = Vec::new();
         let mut warned = false;
         let last = groups.len().saturating_sub(1);
-        for (index, group) in groups.iter_mut().enumerate() {
-            before(group, &summaries);
+        for index in 0..groups.len() {
+            before(&mut groups[index], &summaries);
+            // What is left, from what ran so far: this group's rows are now marked if skipped.
+            runner.progress.plan(&groups[index..], index, &summaries, cap_s);
+            let group = &groups[index];
             let mut reference = Reference::for_group(group);
             if runner.run_group(index, group, &mut reference).is_err() {
                 return Ok(self.interrupted(&environment, &settings, &summaries, &runner.records));

@@ -129,7 +129,7 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
 /// Why `row` should not run, if it should not: it timed out at a smaller point already, or
 /// its estimated time is over the cap. (A row that failed otherwise runs again: its failure
 /// at this point is worth showing, and comes quickly.)
-fn skip_reason(row: &Row, done: &[GroupSummary], cap: f64) -> Option<String> {
+pub(crate) fn skip_reason(row: &Row, done: &[GroupSummary], cap: f64) -> Option<String> {
     let size = |params: &avt_common::Params| params.tasks.unwrap_or(0).max(params.threads);
     let timed_out = done.iter().flat_map(|g| &g.rows).find(|r| {
         r.approach == row.approach

@@ -1,5 +1,6 @@
-//! The harness as a hostile user finds it: its stdout closed or full, killed outright, an
-//! output folder it cannot write, a sweep cut short, SIGCHLD ignored by whoever started it.
+//! The harness as a hostile user finds it: its stdout closed or full, its stderr full, killed
+//! outright, an output folder it cannot write, a sweep cut short, SIGCHLD ignored by whoever
+//! started it.
 //! It never panics, never leaves a child running, and never loses what it measured.
 
 mod common;
@@ -74,6 +75,32 @@ fn a_full_stdout_is_one_error_line_and_exit_1_after_writing_the_results() {
     assert_eq!(errors.len(), 1, "one line: {stderr}");
     assert!(errors[0].contains("stdout") && errors[0].contains("No space left"), "{stderr}");
     assert!(load(&out.join("run-all.json")).ok);
+    let _ = std::fs::remove_dir_all(bins);
+    let _ = std::fs::remove_dir_all(out);
+}
+
+/// stderr full (`2>/dev/full`): the progress lines, the estimate and the notes are lost, and
+/// nothing else is: no panic (exit 101), the table on stdout, the results and charts written.
+#[test]
+fn a_full_stderr_loses_the_progress_lines_and_nothing_else() {
+    let (bins, out) = (temp_dir("full-stderr-bins"), temp_dir("full-stderr-out"));
+    stand_ins(&bins, "");
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        eprintln!("note: no /dev/full here; skipping");
+        return;
+    };
+    let run = Command::new(HARNESS)
+        .args(["run-all", "--quick", "--no-python", "--bin-dir", bins.to_str().unwrap()])
+        .args(["--out", out.to_str().unwrap()])
+        .stderr(full)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "no panic (101): {stdout}");
+    assert!(stdout.contains("tokio") && stdout.contains("rayon"), "the table: {stdout}");
+    let results = load(&out.join("run-all.json"));
+    assert!(results.ok && !results.partial);
+    assert!(out.join("run-all.md").is_file() && out.join("run-all.svg").is_file());
     let _ = std::fs::remove_dir_all(bins);
     let _ = std::fs::remove_dir_all(out);
 }

@@ -46,18 +46,28 @@ pub fn write_files(results: &Results, out: &Path, name: &str) -> Result<Vec<Path
     Ok(written)
 }
 
-/// Renders a results JSON file again: its `.md` and `.csv` beside it, as this version
-/// writes them (after a deliberate change of format, the committed samples are regenerated
-/// this way: `avt-harness render results/sample/*.json`).
-pub fn render(json: &Path) -> Result<Vec<PathBuf>> {
+/// Renders a results JSON file again, as this version renders it: its `.md` and `.csv`
+/// (named after the file) and its charts (named after the command that wrote it, as that
+/// command names them: `sweep-io-wall.svg`, `run-all-tcp.svg`, …), into `out` or, without
+/// one, beside the JSON. After a deliberate change of format the committed samples are
+/// regenerated this way: `avt-harness render results/sample/*.json`.
+pub fn render(json: &Path, out: Option<&Path>) -> Result<Vec<PathBuf>> {
     let text =
         fs::read_to_string(json).with_context(|| format!("cannot read {}", json.display()))?;
     let results: Results = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a harness results file", json.display()))?;
-    let (md, csv_path) = (json.with_extension("md"), json.with_extension("csv"));
+    let dir = match out {
+        Some(out) => out.to_path_buf(),
+        None => json.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+    };
+    fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let stem = json.file_stem().context("a results file needs a name")?.to_string_lossy();
+    let (md, csv_path) = (dir.join(format!("{stem}.md")), dir.join(format!("{stem}.csv")));
     write_whole(&md, markdown(&results).as_bytes())?;
     write_whole(&csv_path, csv(&results).as_bytes())?;
-    Ok(vec![md, csv_path])
+    let mut written = vec![md, csv_path];
+    written.extend(crate::charts::write(&results, &dir, &results.command)?);
+    Ok(written)
 }
 
 /// Writes `text` to stdout. The error is the caller's to tell apart: a closed pipe
