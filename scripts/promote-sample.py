@@ -4,29 +4,57 @@
 Copies results/<name>.{json,md,csv} and its charts (.svg) to results/sample/, then
 replaces the README's text between `<!-- sample:<name> -->` and `<!-- /sample:<name> -->`
 with results/sample/<name>.md, up to its "## Every point" section (a sweep's details stay in
-the file). A test (crates/harness/tests/readme.rs) checks that the two stay in step.
+the file). Tests check that the two stay in step (crates/harness/tests/readme.rs) and that
+every sample's JSON renders its .md and .csv (tests/golden.rs) and draws its charts
+(tests/charts.rs) byte for byte.
 
     python3 scripts/promote-sample.py run-all run-all-tcp sweep sweep-tcp
+
+After a deliberate change to the Markdown or CSV format or to the charts, regenerate the
+committed samples from their own JSON (no new measurements) with the harness as built now
+(`avt-harness render`: the .md, the .csv and the .svg charts), and quote them again, in the
+same commit as the change:
+
+    python3 scripts/promote-sample.py --regenerate
 """
 import pathlib
 import shutil
+import subprocess
 import sys
 
 root = pathlib.Path(__file__).resolve().parent.parent
-names = sys.argv[1:] or ["run-all"]
+args = sys.argv[1:]
+regenerate = "--regenerate" in args
+names = [a for a in args if a != "--regenerate"]
+if any(n.startswith("-") for n in names):
+    sys.exit(__doc__.strip())
 sample = root / "results" / "sample"
+if regenerate and not names:
+    names = ["run-all", "run-all-tcp", "sweep", "sweep-tcp"]
+names = names or ["run-all"]
 sample.mkdir(parents=True, exist_ok=True)
 readme_path = root / "README.md"
 readme = readme_path.read_text()
 for name in names:
-    files = [root / "results" / f"{name}.{ext}" for ext in ("json", "md", "csv")]
-    # Its charts: <name>.svg (run-all) or <name>-io-*.svg and <name>-cpu-*.svg (sweep).
-    for pattern in (f"{name}.svg", f"{name}-io-*.svg", f"{name}-cpu-*.svg"):
-        files += sorted((root / "results").glob(pattern))
-    for f in files:
-        if not f.is_file():
-            sys.exit(f"missing {f.relative_to(root)}: run `just {name}` first")
-        shutil.copy(f, sample / f.name)
+    if regenerate:
+        json = sample / f"{name}.json"
+        if not json.is_file():
+            sys.exit(f"missing {json.relative_to(root)}")
+        # Its .md, .csv and charts, from the JSON alone.
+        cargo = ["cargo", "run", "--quiet", "-p", "avt-harness", "--", "render", str(json)]
+        subprocess.run(cargo, cwd=root, check=True)
+    else:
+        files = [root / "results" / f"{name}.{ext}" for ext in ("json", "md", "csv")]
+        # Its charts: <name>.svg (run-all) or <name>-io-*.svg and <name>-cpu-*.svg (sweep).
+        for pattern in (f"{name}.svg", f"{name}-io-*.svg", f"{name}-cpu-*.svg"):
+            files += sorted((root / "results").glob(pattern))
+        for f in files:
+            if not f.is_file():
+                sys.exit(f"missing {f.relative_to(root)}: run `just {name}` first")
+        if '"partial": true' in files[0].read_text():
+            sys.exit(f"results/{name}.json is partial (the run did not finish): not a sample")
+        for f in files:
+            shutil.copy(f, sample / f.name)
     start, end = f"<!-- sample:{name} -->", f"<!-- /sample:{name} -->"
     if start not in readme or end not in readme:
         sys.exit(f"README.md has no {start} … {end} markers")
@@ -34,5 +62,5 @@ for name in names:
     _, tail = rest.split(end, 1)
     body = (sample / f"{name}.md").read_text().split("## Every point")[0].strip()
     readme = f"{head}{start}\n{body}\n{end}{tail}"
-    print(f"results/sample/ and README.md now show results/{name}.md")
+    print(f"results/sample/ and README.md now show results/sample/{name}.md")
 readme_path.write_text(readme)

@@ -1,5 +1,6 @@
 //! Where the example binaries are, and building them so that no stale binary is measured.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -50,8 +51,18 @@ pub fn build(bin_dir: &Path) -> Result<()> {
     let profile = profile_of(bin_dir);
     let target = bin_dir.parent().context("the binaries' folder has no parent")?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    eprintln!("building the example binaries ({profile} profile)…");
-    let status = Command::new(&cargo)
+    crate::note!("building the example binaries ({profile} profile)…");
+    let mut command = Command::new(&cargo);
+    // SAFETY: prctl is async-signal-safe. If the harness is killed outright, cargo gets
+    // SIGTERM and stops the build it was running for it.
+    #[allow(unsafe_code)]
+    unsafe {
+        command.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+            Ok(())
+        });
+    }
+    let status = command
         .current_dir(project_root())
         .args(["build", "--quiet", "--bins", "--workspace", "--exclude", "avt-harness"])
         .args(["--profile", &profile, "--target-dir"])

@@ -1,13 +1,25 @@
 //! The harness behind `just run-all` and `just sweep`: runs every approach's release binary
 //! (and the article's Python originals) the same way, measures each run from outside,
 //! checks every result, and compares them.
+//!
+//! The stages, in the order a command goes through them:
+//! - [`setup`]: options, the output folder (checked first), binaries, delay server, rows;
+//!   [`run_all`] and [`sweep`] build their groups of rows on it;
+//! - [`runner`] runs the groups ([`progress`] saying how far it is, and the time left),
+//!   [`measure`] each child (with [`watch`] making sure no
+//!   child outlives the harness), [`outcome`] judges each run by what its row expects;
+//! - [`summary`] summarises each row's runs;
+//! - [`output`] renders the tables and writes the files, after every group;
+//!   [`charts`] draws the SVGs.
 
 pub mod binaries;
 pub mod charts;
 pub mod machine;
 pub mod measure;
+pub mod outcome;
 pub mod output;
 pub mod plan;
+pub mod progress;
 pub mod run_all;
 pub mod runner;
 pub mod server;
@@ -15,23 +27,27 @@ pub mod setup;
 pub mod stats;
 pub mod summary;
 pub mod sweep;
+pub mod watch;
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::machine::Environment;
 use crate::plan::{CpuParams, IoParams};
-use crate::runner::{Expected, Group, Interrupted, RunRecord, Runner};
+use crate::runner::{Group, RunRecord};
 use crate::summary::GroupSummary;
 
 /// Everything one harness command measured, as written to results/<command>.json.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Results {
-    /// `run-all` or `sweep`.
+    /// `run-all` or `sweep` (`…-tcp` over sockets).
     pub command: String,
+    /// The command has not finished (it is still running, or was interrupted, or failed
+    /// later): these are the groups it had measured when the file was written.
+    #[serde(default)]
+    pub partial: bool,
     pub environment: Environment,
     pub settings: Settings,
     pub groups: Vec<GroupSummary>,
@@ -79,24 +95,15 @@ pub fn check_programs(groups: &[Group]) -> Result<()> {
     Ok(())
 }
 
-/// Runs `groups` in order and summarises each. Before each group `before` sees it and the
-/// summaries so far, and may mark rows to skip.
-pub fn execute(
-    groups: &mut [Group],
-    runs: usize,
-    warmup: usize,
-    timeout: Duration,
-    mut before: impl FnMut(&mut Group, &[GroupSummary]),
-) -> Result<(Vec<GroupSummary>, Vec<RunRecord>), Interrupted> {
-    measure::catch_interrupts();
-    let rows = groups.iter().map(|g| g.rows.len()).sum();
-    let mut runner = Runner::new(rows, runs, warmup, timeout);
-    let mut summaries = Vec::new();
-    for (index, group) in groups.iter_mut().enumerate() {
-        before(group, &summaries);
-        let mut expected = Expected::for_group(group);
-        runner.run_group(index, group, &mut expected)?;
-        summaries.push(summary::summarize(index, group, &expected, &runner.records));
-    }
-    Ok((summaries, runner.records))
+/// Writes a line to stderr, and carries on if stderr is closed or full: what the harness
+/// says there is commentary, and must not stop it from writing its results.
+pub fn note(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// [`note`] with `format!` arguments.
+#[macro_export]
+macro_rules! note {
+    ($($arg:tt)*) => { $crate::note(format_args!($($arg)*)) };
 }

@@ -48,7 +48,7 @@ impl Environment {
         Environment {
             date: utc_now(),
             cpu_model: field(&cpuinfo, "model name").unwrap_or_else(unknown),
-            logical_cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            logical_cpus: crate::plan::default_threads(),
             memory_gib: mem_kib.map_or(0.0, |k| (k / 1024.0 / 1024.0 * 10.0).round() / 10.0),
             os: field(&fs::read_to_string("/etc/os-release").unwrap_or_default(), "PRETTY_NAME")
                 .unwrap_or_else(|| std::env::consts::OS.into()),

@@ -8,15 +8,27 @@
 
 mod fake;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use avt_harness::plan::UsageError;
 use avt_harness::run_all::{RunAllArgs, run_all};
 use avt_harness::sweep::{SweepArgs, sweep};
+use avt_harness::{measure, note};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Parser, Subcommand};
 
+/// What the exit status says, for `--help`.
+const EXIT_STATUS: &str = "\
+Exit status: 0 every row verified; 1 a row failed, or a file could not be written;
+2 a usage error (a bad option, an --out folder that cannot be written), found before anything
+runs; 130 interrupted (what was measured is kept, marked partial); 141 stdout closed before
+the table was printed (e.g. `| head`: the result files are written regardless).";
+
 #[derive(Parser, Debug)]
-#[command(version, about, subcommand_required = true, arg_required_else_help = false)]
+#[command(version, about, after_help = EXIT_STATUS)]
+#[command(subcommand_required = true, arg_required_else_help = false)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -25,24 +37,41 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run every approach × example, interleaved, measured and checked, and compare them
+    #[command(after_help = EXIT_STATUS)]
     RunAll(RunAllArgs),
     /// Measure how each approach scales: io by tasks in flight, cpu by worker threads
+    #[command(after_help = EXIT_STATUS)]
     Sweep(SweepArgs),
     /// A stand-in example with known behaviour, for the harness's own tests
     #[command(hide = true)]
     Fake(fake::FakeArgs),
+    /// Regenerate the .md, .csv and charts of each results JSON, as this version renders
+    /// them (beside the JSON, or in --out)
+    #[command(hide = true)]
+    Render {
+        #[arg(required = true)]
+        json: Vec<PathBuf>,
+        /// Folder for the files [default: each JSON's folder]
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
+    measure::wait_for_children_normally();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => return avt_common::usage_exit(e),
+        Err(e) => return usage_exit(e),
     };
     match try_main(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("avt-harness: error: {e:#}");
-            ExitCode::FAILURE
+            note!("avt-harness: error: {e:#}");
+            if e.downcast_ref::<UsageError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
@@ -52,5 +81,27 @@ fn try_main(cli: Cli) -> Result<ExitCode> {
         Command::RunAll(args) => run_all(args),
         Command::Sweep(args) => sweep(args),
         Command::Fake(args) => fake::fake(args),
+        Command::Render { json, out } => {
+            for file in json {
+                let written = avt_harness::output::render(&file, out.as_deref())?;
+                let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+                note!("rendered {}", names.join(", "));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+/// A usage error as one line, exit status 2; an invalid value names the valid ones on that
+/// line (clap lists them on lines of their own).
+fn usage_exit(error: clap::Error) -> ExitCode {
+    if error.kind() == ErrorKind::InvalidValue
+        && let Some(ContextValue::Strings(valid)) = error.get(ContextKind::ValidValue)
+    {
+        let text = error.render().to_string();
+        let first = text.lines().next().unwrap_or("error: invalid value");
+        note!("{first}; valid values: {} (see --help)", valid.join(", "));
+        return ExitCode::from(2);
+    }
+    avt_common::usage_exit(error)
 }

@@ -108,8 +108,22 @@ pub fn interrupted() -> bool {
 }
 
 /// Runs `spec` in a process group of its own and measures it. Past `timeout` (or on an
-/// interrupt) the whole group is killed and the run ends as [`End::TimedOut`].
+/// interrupt) the whole group is killed and the run ends as [`End::TimedOut`]. The group is
+/// registered with the [watcher](crate::watch) while it runs, so it dies with the harness
+/// however the harness ends.
 pub fn measure(spec: &Spec, timeout: Duration) -> io::Result<Measurement> {
+    measure_with(spec, timeout, wait_without_reaping)
+}
+
+/// [`measure`], with the wait for the child's exit passed in (a test makes it fail).
+fn measure_with(
+    spec: &Spec,
+    timeout: Duration,
+    wait: fn(libc::pid_t) -> io::Result<()>,
+) -> io::Result<Measurement> {
+    wait_for_children_normally();
+    let watcher = crate::watch::watcher();
+    let parent = std::process::id() as libc::pid_t;
     let mut command = Command::new(&spec.program);
     command
         .args(&spec.args)
@@ -118,6 +132,21 @@ pub fn measure(spec: &Spec, timeout: Duration) -> io::Result<Measurement> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
+    // SAFETY: between fork and exec the child makes only async-signal-safe calls: prctl,
+    // getppid, and one write(2) of a stack buffer to the watcher.
+    unsafe {
+        command.pre_exec(move || {
+            // The direct child dies with the harness even if the watcher could not start.
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            if libc::getppid() != parent {
+                return Err(io::Error::from_raw_os_error(libc::ESRCH));
+            }
+            if let Some(fd) = watcher {
+                crate::watch::register_from_child(fd);
+            }
+            Ok(())
+        });
+    }
     let start = Instant::now();
     let mut child = command.spawn()?;
     let pid = child.id() as libc::pid_t;
@@ -127,8 +156,11 @@ pub fn measure(spec: &Spec, timeout: Duration) -> io::Result<Measurement> {
         let stdout = s.spawn(move || read_all(stdout));
         let stderr = s.spawn(move || read_all(stderr));
         let sampler = s.spawn(|| sample_peak_threads(pid, &stop_sampling));
+        // On every way out of this scope, the sampler is told to stop (the scope waits for
+        // it), and on an early one the child's group is killed (the readers wait for it).
+        let mut guard = RunGuard { stop: &stop_sampling, group: Some(pid) };
         let (exited, exit) = mpsc::channel();
-        s.spawn(move || exited.send(wait_without_reaping(pid).map(|()| Instant::now())));
+        s.spawn(move || exited.send(wait(pid).map(|()| Instant::now())));
 
         let mut end = None;
         let exited_at = loop {
@@ -151,9 +183,9 @@ pub fn measure(spec: &Spec, timeout: Duration) -> io::Result<Measurement> {
             }
         };
         let exited_at = exited_at?;
-        stop_sampling.store(true, Ordering::SeqCst);
-        // The child is a zombie now, so its process group still exists: kill anything it left.
-        kill_group(pid);
+        // The child is a zombie now, so its process group still exists: kill anything it left,
+        // then let the watcher forget the group before the child is reaped.
+        guard.finish();
         let (status, usage) = reap(pid)?;
         let peak_threads = sampler.join().expect("sampler thread");
         let end = end.unwrap_or(if libc::WIFSIGNALED(status) {
@@ -174,6 +206,43 @@ pub fn measure(spec: &Spec, timeout: Duration) -> io::Result<Measurement> {
             stderr: stderr.join().expect("stderr reader"),
         })
     })
+}
+
+/// Stops the thread sampler, and kills the child's process group if the run ends early (an
+/// error from waiting on or reaping the child), whichever way [`measure`] returns.
+struct RunGuard<'a> {
+    stop: &'a AtomicBool,
+    /// The group still to kill and unregister; None once done.
+    group: Option<libc::pid_t>,
+}
+
+impl RunGuard<'_> {
+    /// The child has exited (not yet reaped): stop sampling, kill what it left in its group,
+    /// and unregister the group from the watcher.
+    fn finish(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(pgid) = self.group.take() {
+            kill_group(pgid);
+            crate::watch::forget(pgid);
+        }
+    }
+}
+
+impl Drop for RunGuard<'_> {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+/// Restores the default action for SIGCHLD, once. A harness started with SIGCHLD ignored
+/// (a disposition that survives exec) would have its children reaped by the kernel, and
+/// could not wait for them or read their resource usage.
+pub fn wait_for_children_normally() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: setting a signal's disposition to its default has no memory effects.
+    ONCE.call_once(|| unsafe {
+        libc::signal(libc::SIGCHLD, libc::SIG_DFL);
+    });
 }
 
 fn read_all(pipe: Option<impl Read>) -> String {
@@ -257,6 +326,19 @@ fn timeval_ms(t: libc::timeval) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_waiting_for_the_child_returns_instead_of_hanging() {
+        let spec = Spec { program: "sleep".into(), args: vec!["30".into()], env: Vec::new() };
+        let (done, result) = mpsc::channel();
+        thread::spawn(move || {
+            let failing = |_| Err(io::Error::other("waiting failed (injected)"));
+            let _ = done.send(measure_with(&spec, Duration::from_secs(60), failing));
+        });
+        let got = result.recv_timeout(Duration::from_secs(10));
+        let error = got.expect("measure hung after the wait failed").unwrap_err();
+        assert!(error.to_string().contains("injected"), "{error}");
+    }
 
     #[test]
     fn thread_count_is_read_from_status() {

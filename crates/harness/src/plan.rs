@@ -10,6 +10,32 @@ use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
 use crate::measure::Spec;
+use crate::outcome::Expect;
+
+/// Worker threads when `--threads` is not given: the machine's available parallelism (also
+/// what results record as its logical CPUs).
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// cpu jobs when `--jobs` is not given, at `threads` worker threads: the one place the
+/// harness decides it.
+pub fn default_jobs(_threads: usize) -> usize {
+    avt_common::JOBS
+}
+
+/// A `--jobs` or `--out` the harness cannot use: one line, exit status 2, before anything
+/// runs.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
 
 /// The five approaches, in the order rows are run and printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum, Serialize, Deserialize)]
@@ -71,20 +97,46 @@ impl Example {
     }
 }
 
+/// A part of run-all and of the sweep: its groups of rows, and the columns their tables
+/// show (see `output::columns`). `--sections io,cpu` picks some.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Section {
+    /// The io example: every approach's fetches, against the ideal of one wait
+    Io,
+    /// The cpu example: speedup over the sequential run (and the Python originals' own)
+    Cpu,
+}
+
+impl Section {
+    /// The section whose tables results files written before sections existed hold.
+    pub fn of_example(example: Example) -> Section {
+        match example {
+            Example::Io => Section::Io,
+            Example::Cpu => Section::Cpu,
+        }
+    }
+}
+
 /// The cpu rows' 1x baseline: `avt-std cpu --sequential`.
 pub const SEQUENTIAL: &str = "sequential";
 /// The Python cpu rows' 1x baseline: `threading_example.py cpu --sequential`.
 pub const PYTHON_SEQUENTIAL: &str = "python-sequential";
 
-/// Something the harness runs: a program, the arguments before the example's own, and
-/// which examples it has.
+/// Something the harness runs: a program, the arguments before the example's own, which
+/// examples it has, and what it is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Contender {
     pub name: String,
     pub program: PathBuf,
     pub prefix: Vec<String>,
-    /// Runs `cpu --sequential` on one thread: a baseline.
-    pub sequential: bool,
+    /// Runs `cpu --sequential` on one thread: the 1x its group's speedups are measured
+    /// against.
+    pub baseline: bool,
+    /// One of the article's Python originals.
+    pub python: bool,
+    /// `--variant NAME`: a way other than the crate's right way (None: the right way).
+    pub variant: Option<String>,
     pub examples: Vec<Example>,
 }
 
@@ -95,7 +147,9 @@ impl Contender {
             name: approach.name().into(),
             program: bin_dir.join(approach.binary()),
             prefix: Vec::new(),
-            sequential: false,
+            baseline: false,
+            python: false,
+            variant: None,
             examples: vec![Example::Io, Example::Cpu],
         }
     }
@@ -104,7 +158,7 @@ impl Contender {
     pub fn sequential(bin_dir: &Path) -> Self {
         Contender {
             name: SEQUENTIAL.into(),
-            sequential: true,
+            baseline: true,
             examples: vec![Example::Cpu],
             ..Self::rust(bin_dir, Approach::StdThreads)
         }
@@ -114,11 +168,13 @@ impl Contender {
     /// and python-sequential (the cpu baseline).
     pub fn python(python: &Python, scripts: &Path) -> [Contender; 3] {
         let script = |name: &str| vec![scripts.join(name).to_string_lossy().into_owned()];
-        let contender = |name: &str, file: &str, sequential, examples: &[Example]| Contender {
+        let contender = |name: &str, file: &str, baseline, examples: &[Example]| Contender {
             name: name.into(),
             program: python.program.clone(),
             prefix: script(file),
-            sequential,
+            baseline,
+            python: true,
+            variant: None,
             examples: examples.to_vec(),
         };
         [
@@ -134,11 +190,12 @@ impl Contender {
     }
 
     /// The row that runs `example` with `params` (`params.threads` is forced to 1 for a
-    /// sequential baseline).
+    /// sequential baseline), expecting success.
     pub fn row(&self, example: Example, mut params: Params) -> Row {
-        if self.sequential {
+        if self.baseline {
             params.threads = 1;
         }
+        params.variant.clone_from(&self.variant);
         let mut args = self.prefix.clone();
         args.push(example.name().into());
         let flags = [
@@ -153,8 +210,11 @@ impl Contender {
                 args.extend([flag.to_string(), value.to_string()]);
             }
         }
+        if let Some(variant) = &self.variant {
+            args.extend(["--variant".to_string(), variant.clone()]);
+        }
         args.push("--json".into());
-        if self.sequential {
+        if self.baseline {
             args.push("--sequential".into());
         }
         Row {
@@ -163,6 +223,9 @@ impl Contender {
             params,
             spec: Spec { program: self.program.clone(), args, env: Vec::new() },
             skip: None,
+            baseline: self.baseline,
+            python: self.python,
+            expect: Expect::Success,
         }
     }
 }
@@ -173,13 +236,22 @@ pub struct Row {
     /// `tokio`, `sequential`, `python-asyncio`, …
     pub approach: String,
     pub example: Example,
-    /// The parameters the run must report back.
+    /// The parameters the run must report back (`params.variant`: the way it runs).
     pub params: Params,
     /// What to start, without a shell.
     pub spec: Spec,
     /// Why the row is not run (its estimated time is over the cap), if it is not.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub skip: Option<String>,
+    /// The 1x its group's speedups are measured against.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub baseline: bool,
+    /// One of the article's Python originals.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub python: bool,
+    /// What its runs are expected to end in.
+    #[serde(skip_serializing_if = "Expect::is_success", default)]
+    pub expect: Expect,
 }
 
 /// io parameters.
@@ -208,6 +280,19 @@ pub struct CpuParams {
 }
 
 impl CpuParams {
+    /// `limit` split into `jobs`, or None for the default at `threads`
+    /// ([`default_jobs`]); a usage error if there are more jobs than numbers to split.
+    pub fn new(limit: u64, jobs: Option<usize>, threads: usize) -> Result<Self, UsageError> {
+        let jobs = jobs.unwrap_or_else(|| default_jobs(threads));
+        if jobs as u64 > limit.saturating_add(1) {
+            return Err(UsageError(format!(
+                "--jobs {jobs} is more than the {} numbers in [0, {limit}]",
+                limit as u128 + 1
+            )));
+        }
+        Ok(CpuParams { limit, jobs })
+    }
+
     pub fn with_threads(self, threads: usize) -> Params {
         Params { threads, limit: Some(self.limit), jobs: Some(self.jobs), ..Params::default() }
     }

@@ -2,14 +2,12 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use avt_common::{MAX_DELAY_MS, MAX_LIMIT, MAX_TASKS, MAX_THREADS};
 use clap::Args;
 
-use crate::plan::{CpuParams, Example, IoParams};
-use crate::runner::Group;
-use crate::setup::{Setup, SharedArgs};
-use crate::{charts, output};
+use crate::plan::{self, CpuParams, IoParams, Section};
+use crate::setup::{Command, Setup, SharedArgs};
 
 /// Options of `run-all`.
 #[derive(Args, Debug)]
@@ -51,58 +49,36 @@ pub fn run_all(args: RunAllArgs) -> Result<ExitCode> {
     let pick = |given: Option<u64>, default: u64, quick_default: u64| {
         given.unwrap_or(if quick { quick_default } else { default })
     };
-    let threads = args.threads.map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get()),
-        |t| t as usize,
-    );
+    let threads = args.threads.map_or_else(plan::default_threads, |t| t as usize);
     let io = IoParams {
         tasks: pick(args.tasks, 3, 20) as usize,
         delay_ms: pick(args.delay_ms, avt_common::DELAY.as_millis() as u64, 100),
     };
-    let cpu = CpuParams {
-        limit: pick(args.limit, avt_common::LIMIT, 100_000),
-        jobs: pick(args.jobs, avt_common::JOBS as u64, 16) as usize,
-    };
-    if cpu.jobs as u64 > cpu.limit + 1 {
-        let (jobs, limit) = (cpu.jobs, cpu.limit);
-        bail!("--jobs {jobs} is more than the {} numbers in [0, {limit}]", limit + 1);
-    }
-    let setup = Setup::new("run-all", args.shared)?;
+    let jobs = args.jobs.map(|j| j as usize).or(quick.then_some(16));
+    let cpu = CpuParams::new(pick(args.limit, avt_common::LIMIT, 100_000), jobs, threads)?;
+    let setup = Setup::new(Command::RunAll, args.shared)?;
     let mut groups = Vec::new();
-    if setup.examples.contains(&Example::Io) {
+    if setup.has(Section::Io) {
         let (n, d) = (io.tasks, io.delay_ms);
-        groups.push(Group {
-            label: format!(
-                "io{}: {n} fetches × {d} ms wait · ideal {d} ms (all at once) · one after \
-                 another {} ms",
-                setup.over(),
-                d * n as u64
-            ),
-            short: "io".into(),
-            example: Example::Io,
-            rows: setup.io_rows(io.with_threads(threads)),
-            baseline: None,
-        });
+        let label = format!(
+            "io{}: {n} fetches × {d} ms wait · ideal {d} ms (all at once) · one after another \
+             {} ms",
+            setup.over(),
+            d * n as u64
+        );
+        groups.push(setup.io_group(label, "io".into(), io.with_threads(threads)));
     }
-    if setup.examples.contains(&Example::Cpu) {
+    if setup.has(Section::Cpu) {
         groups.extend(setup.cpu_groups(cpu, threads));
     }
     let runs = pick(args.runs, 5, 1) as usize;
     let mut settings =
         setup.settings(runs, pick(args.warmup, 1, 0) as usize, threads, args.timeout_s);
     settings.quick = quick;
-    settings.io = setup.examples.contains(&Example::Io).then_some(io);
-    if setup.examples.contains(&Example::Cpu) {
+    settings.io = setup.has(Section::Io).then_some(io);
+    if setup.has(Section::Cpu) {
         settings.cpu = Some(cpu);
         settings.python_cpu = setup.python_cpu(cpu);
     }
-    let limits_are_results = false;
-    setup.run(
-        groups,
-        settings,
-        |_, _| {},
-        limits_are_results,
-        output::terminal,
-        charts::write_run_all,
-    )
+    setup.run(groups, settings, |_, _| {})
 }

@@ -24,6 +24,16 @@ pub enum Source {
     Tcp,
 }
 
+impl Source {
+    /// " over tcp" for titles when the io rows make real requests; "" for a sleep.
+    pub fn over(self) -> &'static str {
+        match self {
+            Source::Sleep => "",
+            Source::Tcp => " over tcp",
+        }
+    }
+}
+
 /// A running `avt-delay-server`; dropping it stops the server.
 pub struct DelayServer {
     child: Child,
@@ -60,7 +70,7 @@ impl DelayServer {
             Ok(addr) => addr,
             Err(_) => bail!("the delay server did not print its address (got {first:?})"),
         };
-        eprintln!("delay server listening on {}", server.addr);
+        crate::note!("delay server listening on {}", server.addr);
         Ok(server)
     }
 }

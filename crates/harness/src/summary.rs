@@ -1,11 +1,14 @@
 //! Each row's counted runs summarised as median [min–max], with the derived columns: io
-//! against the ideal (one delay), cpu against the sequential baseline of the same group.
+//! against the ideal (one delay), cpu against the baseline row of the same group.
+
+use std::collections::BTreeMap;
 
 use avt_common::Params;
 use serde::{Deserialize, Serialize};
 
-use crate::plan::Example;
-use crate::runner::{Expected, Group, RunRecord};
+use crate::outcome::{Expect, Failure, Verdict};
+use crate::plan::{Example, PYTHON_SEQUENTIAL, SEQUENTIAL, Section};
+use crate::runner::{Group, Reference, RunRecord};
 use crate::stats::Stat;
 
 /// A row whose wall time spread (max ÷ min) is wider than this is flagged as noisy.
@@ -17,10 +20,25 @@ pub struct RowSummary {
     pub approach: String,
     pub example: Example,
     pub params: Params,
-    /// Counted runs that finished and were verified.
+    /// The 1x its group's speedups are measured against.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub baseline: bool,
+    /// One of the article's Python originals.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub python: bool,
+    /// What its runs were expected to end in.
+    #[serde(skip_serializing_if = "Expect::is_success", default)]
+    pub expect: Expect,
+    /// Counted runs that finished as expected (verified, or the expected outcome).
     pub runs: usize,
-    /// Why the row failed (its first failing run), if it did.
-    pub failure: Option<String>,
+    /// Why the row stopped (its first run that did not count), if it did.
+    pub failure: Option<Failure>,
+    /// The expected outcome other than success its counted runs ended in, if any did.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub outcome: Option<Failure>,
+    /// How many counted runs ended in `outcome`.
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub outcome_runs: usize,
     /// Why the row was not run, if it was not.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub skipped: Option<String>,
@@ -33,6 +51,9 @@ pub struct RowSummary {
     pub peak_threads: Option<Stat>,
     pub voluntary_switches: Option<Stat>,
     pub involuntary_switches: Option<Stat>,
+    /// The numbers the reports held beyond the usual fields (see `RunRecord::metrics`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub metrics: BTreeMap<String, Stat>,
     /// io: ids fetched; cpu: primes counted.
     pub result: Option<u64>,
     pub checksum: Option<String>,
@@ -40,7 +61,7 @@ pub struct RowSummary {
     pub worker_threads: Option<usize>,
     /// io: median wall ÷ the delay (1.0 = every fetch waited at once).
     pub x_ideal: Option<f64>,
-    /// cpu: the sequential row's median wall ÷ this row's.
+    /// cpu: the baseline row's median wall ÷ this row's.
     pub speedup: Option<f64>,
     /// cpu: speedup ÷ threads.
     pub efficiency: Option<f64>,
@@ -48,12 +69,28 @@ pub struct RowSummary {
     pub noisy: bool,
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+impl RowSummary {
+    /// The row failed: it stopped on a run its expectation does not allow. (A point it
+    /// could not reach, where it may, is a result.)
+    pub fn failed(&self) -> bool {
+        self.failure.as_ref().is_some_and(|f| self.expect.judge(Some(f)) != Verdict::Unreached)
+    }
+}
+
 /// A group's rows, summarised.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "StoredGroup")]
 pub struct GroupSummary {
     pub label: String,
+    /// The part of the comparison it belongs to: its table's columns.
+    pub section: Section,
     pub example: Example,
-    pub expected: Expected,
+    /// The result every run was checked against (the key is `expected` in results files).
+    pub expected: Reference,
     pub rows: Vec<RowSummary>,
 }
 
@@ -61,13 +98,46 @@ impl GroupSummary {
     pub fn row(&self, approach: &str) -> Option<&RowSummary> {
         self.rows.iter().find(|r| r.approach == approach)
     }
+
+    /// The row its speedups are measured against, if it has one.
+    pub fn baseline(&self) -> Option<&RowSummary> {
+        self.rows.iter().find(|r| r.baseline)
+    }
+}
+
+/// A group as results files hold it: files written before groups recorded their section
+/// (and rows their role) have neither.
+#[derive(Deserialize)]
+struct StoredGroup {
+    label: String,
+    #[serde(default)]
+    section: Option<Section>,
+    example: Example,
+    expected: Reference,
+    rows: Vec<RowSummary>,
+}
+
+impl From<StoredGroup> for GroupSummary {
+    fn from(stored: StoredGroup) -> Self {
+        let StoredGroup { label, section, example, expected, mut rows } = stored;
+        let section = section.unwrap_or_else(|| {
+            // An older file: its tables were its example's, and its rows' roles followed
+            // from their names. This is the only place a name decides what a row is.
+            for row in &mut rows {
+                row.baseline = [SEQUENTIAL, PYTHON_SEQUENTIAL].contains(&row.approach.as_str());
+                row.python = row.approach.starts_with("python-");
+            }
+            Section::of_example(example)
+        });
+        GroupSummary { label, section, example, expected, rows }
+    }
 }
 
 /// Summarises group `index` from every run record (warm-ups and other groups are skipped).
 pub fn summarize(
     index: usize,
     group: &Group,
-    expected: &Expected,
+    reference: &Reference,
     records: &[RunRecord],
 ) -> GroupSummary {
     let mut rows: Vec<RowSummary> = group
@@ -78,11 +148,18 @@ pub fn summarize(
             let failure = records.iter().filter(mine).find_map(|r| r.failure.clone());
             let counted: Vec<&RunRecord> =
                 records.iter().filter(mine).filter(|r| !r.warmup && r.failure.is_none()).collect();
-            let stat = |f: &dyn Fn(&RunRecord) -> f64| {
-                Stat::of(&counted.iter().map(|r| f(r)).collect::<Vec<_>>())
+            let stat = |f: &dyn Fn(&RunRecord) -> Option<f64>| {
+                Stat::of(&counted.iter().filter_map(|r| f(r)).collect::<Vec<_>>())
             };
-            let report = counted.first().and_then(|r| r.report.as_ref());
-            let wall_ms = stat(&|r| r.measurement.wall_ms);
+            let mut names: Vec<&String> = counted.iter().flat_map(|r| r.metrics.keys()).collect();
+            names.sort();
+            names.dedup();
+            let metrics = names
+                .into_iter()
+                .filter_map(|name| Some((name.clone(), stat(&|r| r.metrics.get(name).copied())?)))
+                .collect();
+            let report = counted.iter().find_map(|r| r.report.as_ref());
+            let wall_ms = stat(&|r| Some(r.measurement.wall_ms));
             let x_ideal = match (row.example, row.params.delay_ms, wall_ms) {
                 (Example::Io, Some(delay), Some(wall)) if delay > 0 => {
                     Some(wall.median / delay as f64)
@@ -93,16 +170,22 @@ pub fn summarize(
                 approach: row.approach.clone(),
                 example: row.example,
                 params: row.params.clone(),
+                baseline: row.baseline,
+                python: row.python,
+                expect: row.expect.clone(),
                 runs: counted.len(),
                 failure,
+                outcome: counted.iter().find_map(|r| r.outcome.clone()),
+                outcome_runs: counted.iter().filter(|r| r.outcome.is_some()).count(),
                 skipped: row.skip.clone(),
                 wall_ms,
-                in_process_ms: stat(&|r| r.report.as_ref().map_or(0.0, |rep| rep.elapsed_ms)),
-                cpu_ms: stat(&|r| r.measurement.user_ms + r.measurement.sys_ms),
-                max_rss_kib: stat(&|r| r.measurement.max_rss_kib as f64),
-                peak_threads: stat(&|r| r.measurement.peak_threads as f64),
-                voluntary_switches: stat(&|r| r.measurement.voluntary_switches as f64),
-                involuntary_switches: stat(&|r| r.measurement.involuntary_switches as f64),
+                in_process_ms: stat(&|r| r.report.as_ref().map(|rep| rep.elapsed_ms)),
+                cpu_ms: stat(&|r| Some(r.measurement.user_ms + r.measurement.sys_ms)),
+                max_rss_kib: stat(&|r| Some(r.measurement.max_rss_kib as f64)),
+                peak_threads: stat(&|r| Some(r.measurement.peak_threads as f64)),
+                voluntary_switches: stat(&|r| Some(r.measurement.voluntary_switches as f64)),
+                involuntary_switches: stat(&|r| Some(r.measurement.involuntary_switches as f64)),
+                metrics,
                 result: report.map(|rep| rep.result),
                 checksum: report.map(|rep| rep.checksum.clone()),
                 worker_threads: report.map(|rep| rep.worker_threads),
@@ -113,10 +196,10 @@ pub fn summarize(
             }
         })
         .collect();
-    if let Some(baseline) = &group.baseline {
-        let baseline = rows.iter().find(|r| r.approach == *baseline).and_then(|r| r.wall_ms);
+    let baseline = rows.iter().find(|r| r.baseline).and_then(|r| r.wall_ms);
+    if let Some(base) = baseline {
         for row in &mut rows {
-            if let (Some(base), Some(wall), None) = (baseline, row.wall_ms, &row.failure) {
+            if let (Some(wall), None) = (row.wall_ms, &row.failure) {
                 let speedup = base.median / wall.median;
                 row.speedup = Some(speedup);
                 row.efficiency = Some(speedup / row.params.threads as f64);
@@ -125,16 +208,11 @@ pub fn summarize(
     }
     GroupSummary {
         label: group.label.clone(),
+        section: group.section,
         example: group.example,
-        expected: expected.clone(),
+        expected: reference.clone(),
         rows,
     }
-}
-
-/// Whether a failure is an approach reaching a limit (the example exited 1 naming it, or
-/// the run timed out), rather than going wrong (a wrong result, a crash).
-pub fn reached_a_limit(failure: &str) -> bool {
-    failure.starts_with("exit code 1:") || failure.starts_with("timed out")
 }
 
 /// Peak RSS per task in flight, in bytes, above the same contender's smallest io point:

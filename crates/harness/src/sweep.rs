@@ -4,16 +4,16 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use avt_common::{MAX_DELAY_MS, MAX_LIMIT, MAX_TASKS, MAX_THREADS};
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
-use crate::plan::{Approach, CpuParams, Example, IoParams, Row};
+use crate::outcome::{Expect, Failure};
+use crate::plan::{self, Approach, CpuParams, Example, IoParams, Row, Section};
 use crate::runner::Group;
-use crate::setup::{Setup, SharedArgs};
+use crate::setup::{Command, Setup, SharedArgs};
 use crate::summary::GroupSummary;
-use crate::{charts, output};
 
 /// The io points of a default sweep: tasks in flight.
 pub const TASKS: [usize; 5] = [3, 1_000, 10_000, 100_000, 1_000_000];
@@ -42,9 +42,9 @@ pub struct SweepArgs {
     /// cpu: count primes in [0, L] (the Python rows: L/10)
     #[arg(long, default_value_t = avt_common::LIMIT, value_parser = clap::value_parser!(u64).range(0..=MAX_LIMIT))]
     limit: u64,
-    /// cpu: jobs [0, L] is split into
-    #[arg(long, default_value_t = avt_common::JOBS as u64, value_parser = clap::value_parser!(u64).range(1..))]
-    jobs: u64,
+    /// cpu: jobs [0, L] is split into [default: 64]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    jobs: Option<u64>,
     /// Skip a point whose estimated time per run is above this many seconds
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     cap_s: u64,
@@ -67,7 +67,7 @@ pub struct SweepSettings {
 /// (an OS limit, or the timeout) is a result, shown as failed with its reason; a skipped
 /// point is shown with its estimate.
 pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = plan::default_threads();
     let threads = args.threads.map_or(cores, |t| t as usize);
     let tasks: Vec<usize> = if args.tasks.is_empty() {
         TASKS.to_vec()
@@ -79,36 +79,40 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
     } else {
         args.cpu_threads.iter().map(|&t| t as usize).collect()
     };
-    let cpu = CpuParams { limit: args.limit, jobs: args.jobs as usize };
-    if cpu.jobs as u64 > cpu.limit + 1 {
-        let (jobs, limit) = (cpu.jobs, cpu.limit);
-        bail!("--jobs {jobs} is more than the {} numbers in [0, {limit}]", limit + 1);
-    }
-    let setup = Setup::new("sweep", args.shared)?;
+    // Every cpu point's parameters, checked before anything is built or run.
+    let jobs = args.jobs.map(|j| j as usize);
+    let cpu_points = cpu_threads
+        .iter()
+        .map(|&t| Ok((CpuParams::new(args.limit, jobs, t)?, t)))
+        .collect::<Result<Vec<_>>>()?;
+    let cpu = CpuParams::new(args.limit, jobs, threads)?;
+    let setup = Setup::new(Command::Sweep, args.shared)?;
     let mut groups = Vec::new();
-    if setup.examples.contains(&Example::Io) {
+    if setup.has(Section::Io) {
         for &n in &tasks {
             let io = IoParams { tasks: n, delay_ms: args.delay_ms };
-            groups.push(Group {
-                label: format!("io{}: {n} tasks in flight × {} ms wait", setup.over(), io.delay_ms),
-                short: format!("io {n} tasks"),
-                example: Example::Io,
-                rows: setup.io_rows(io.with_threads(threads)),
-                baseline: None,
-            });
+            let label =
+                format!("io{}: {n} tasks in flight × {} ms wait", setup.over(), io.delay_ms);
+            groups.push(setup.io_group(label, format!("io {n} tasks"), io.with_threads(threads)));
         }
     }
-    if setup.examples.contains(&Example::Cpu) {
-        for &t in &cpu_threads {
+    if setup.has(Section::Cpu) {
+        for &(cpu, t) in &cpu_points {
             groups.extend(setup.cpu_groups(cpu, t));
+        }
+    }
+    // A sweep asks how far each approach gets: a point it cannot reach is a result.
+    for row in groups.iter_mut().flat_map(|g| &mut g.rows) {
+        if row.expect.is_success() {
+            row.expect = Expect::SuccessOrLimit;
         }
     }
     let timeout_s = args.timeout_s.unwrap_or(2 * args.cap_s);
     let mut settings = setup.settings(args.runs as usize, args.warmup as usize, threads, timeout_s);
-    if setup.examples.contains(&Example::Io) {
+    if setup.has(Section::Io) {
         settings.io = Some(IoParams { tasks: 0, delay_ms: args.delay_ms });
     }
-    if setup.examples.contains(&Example::Cpu) {
+    if setup.has(Section::Cpu) {
         settings.cpu = Some(cpu);
         settings.python_cpu = setup.python_cpu(cpu);
     }
@@ -119,27 +123,19 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
             row.skip = skip_reason(row, done, cap);
         }
     };
-    let limits_are_results = true;
-    setup.run(
-        groups,
-        settings,
-        skip_over_cap,
-        limits_are_results,
-        output::sweep_terminal,
-        charts::write_sweep,
-    )
+    setup.run(groups, settings, skip_over_cap)
 }
 
 /// Why `row` should not run, if it should not: it timed out at a smaller point already, or
 /// its estimated time is over the cap. (A row that failed otherwise runs again: its failure
 /// at this point is worth showing, and comes quickly.)
-fn skip_reason(row: &Row, done: &[GroupSummary], cap: f64) -> Option<String> {
+pub(crate) fn skip_reason(row: &Row, done: &[GroupSummary], cap: f64) -> Option<String> {
     let size = |params: &avt_common::Params| params.tasks.unwrap_or(0).max(params.threads);
     let timed_out = done.iter().flat_map(|g| &g.rows).find(|r| {
         r.approach == row.approach
             && r.example == row.example
             && size(&r.params) < size(&row.params)
-            && r.failure.as_deref().is_some_and(|f| f.starts_with("timed out"))
+            && matches!(r.failure, Some(Failure::TimedOut { .. }))
     });
     if let Some(earlier) = timed_out {
         let at = match earlier.params.tasks {

@@ -43,7 +43,18 @@ fn exit_code_and_output_are_kept() {
     let m = measure(&fake(&["--exit", "3", "--", "io", "--tasks", "3"]), TIMEOUT).unwrap();
     assert_eq!(m.end, End::Exited(3));
     assert!(m.stdout.contains("\"result\":3"), "{}", m.stdout);
-    assert!(m.wall_ms > 0.0 && m.user_ms >= 0.0 && m.sys_ms >= 0.0);
+    assert!(m.wall_ms > 0.0);
+}
+
+#[test]
+fn cpu_time_of_a_child_that_burns_300_ms_is_about_300_ms() {
+    let m = measure(&fake(&["--burn-cpu-ms", "300"]), TIMEOUT).unwrap();
+    assert_eq!(m.end, End::Exited(0));
+    let cpu = m.user_ms + m.sys_ms;
+    // It spins until its own CPU clock says 300 ms; start-up and exit add a little.
+    assert!((285.0..=600.0).contains(&cpu), "burned 300 ms, measured {cpu:.1} ms");
+    assert!(m.user_ms >= 240.0, "spinning is user time: {:.1} ms of {cpu:.1}", m.user_ms);
+    assert!(m.wall_ms >= 0.9 * cpu, "one thread cannot use more CPU than wall time");
 }
 
 #[test]

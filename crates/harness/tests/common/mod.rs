@@ -3,8 +3,10 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 use avt_harness::Results;
+use avt_harness::plan::Python;
 
 pub const HARNESS: &str = env!("CARGO_BIN_EXE_avt-harness");
 
@@ -67,4 +69,52 @@ pub fn assert_svg(path: &Path, series: &[&str]) {
     for name in series {
         assert!(svg.contains(name), "{}: no series {name:?}", path.display());
     }
+}
+
+/// Whether python3 is on PATH; if not, says which checks are skipped.
+pub fn python_or_note(what: &str) -> bool {
+    let found = Python::find().is_some();
+    if !found {
+        eprintln!("note: python3 not on PATH; skipping {what}");
+    }
+    found
+}
+
+/// Stand-ins for all five example binaries, each with the same fake flags.
+pub fn stand_ins(dir: &Path, flags: &str) {
+    for binary in ["avt-std", "avt-tokio", "avt-async-std", "avt-smol", "avt-rayon"] {
+        stand_in(dir, binary, flags);
+    }
+}
+
+/// Waits up to `limit` for `path` to exist (and be non-empty); panics past it.
+pub fn wait_for_file(path: &Path, limit: Duration) -> String {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path)
+            && !text.is_empty()
+        {
+            return text;
+        }
+        assert!(Instant::now() < deadline, "{} did not appear within {limit:?}", path.display());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The processes still running (zombies do not count) in process group `pgid`.
+pub fn live_members(pgid: u32) -> Vec<u32> {
+    let mut live = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        // After the command name in parentheses: state, ppid, pgrp, …
+        let fields: Vec<&str> =
+            stat.rsplit_once(')').map_or(vec![], |(_, rest)| rest.split_whitespace().collect());
+        if fields.get(2) == Some(&pgid.to_string().as_str()) && fields.first() != Some(&"Z") {
+            live.push(pid);
+        }
+    }
+    live
 }

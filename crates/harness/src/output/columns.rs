@@ -1,0 +1,311 @@
+//! What a section's table shows: its [`Column`]s, and [`table`], the one routine that turns a
+//! group's rows into cells for the terminal and for Markdown alike (the two only lay the
+//! cells out differently).
+//!
+//! A new section is a new column list in [`columns`]: built from [`Column::new`] (a figure
+//! the harness measures or derives) and [`Column::metric`] (a number the examples report in
+//! their JSON line, e.g. `ticker.p99_us`, which the runner collects by itself).
+
+use crate::output::{bytes, count, median, ms, percent, range, times};
+use crate::plan::Section;
+use crate::summary::{GroupSummary, RowSummary};
+
+/// The table a row is drawn into: the terminal shows most figures as medians in fixed
+/// widths; Markdown shows each as median [min–max].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    Terminal,
+    Markdown,
+}
+
+/// A column's width and alignment on the terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Width {
+    Left(usize),
+    Right(usize),
+}
+
+/// How a column gets its cell.
+#[derive(Clone, Copy)]
+pub enum Cell {
+    /// Computed from the row and its group (e.g. the group's baseline row), per form.
+    Row(fn(&RowSummary, &GroupSummary, Form) -> String),
+    /// A number the examples' reports hold (a key of `RowSummary::metrics`), formatted by
+    /// the function: its median on the terminal, median [min–max] in Markdown.
+    Metric(&'static str, fn(f64) -> String),
+}
+
+/// One column of a section's table.
+#[derive(Clone, Copy)]
+pub struct Column {
+    /// Its Markdown header.
+    pub header: &'static str,
+    /// Its terminal header and width; None: shown in Markdown only.
+    pub terminal: Option<(&'static str, Width)>,
+    pub cell: Cell,
+}
+
+impl Column {
+    /// A column computed from the row.
+    pub const fn new(
+        header: &'static str,
+        terminal: Option<(&'static str, Width)>,
+        cell: fn(&RowSummary, &GroupSummary, Form) -> String,
+    ) -> Column {
+        Column { header, terminal, cell: Cell::Row(cell) }
+    }
+
+    /// A column showing a number from the examples' reports, by its path (`late`,
+    /// `ticker.p99_us`).
+    pub const fn metric(
+        header: &'static str,
+        terminal: Option<(&'static str, Width)>,
+        key: &'static str,
+        format: fn(f64) -> String,
+    ) -> Column {
+        Column { header, terminal, cell: Cell::Metric(key, format) }
+    }
+
+    fn shown(&self, form: Form) -> bool {
+        form == Form::Markdown || self.terminal.is_some()
+    }
+
+    fn cell(&self, row: &RowSummary, group: &GroupSummary, form: Form) -> String {
+        match self.cell {
+            Cell::Row(cell) => cell(row, group, form),
+            Cell::Metric(key, format) => figure(&row.metrics.get(key).copied(), format, form),
+        }
+    }
+}
+
+/// A figure as its form shows it: the median alone on the terminal, median [min–max] in
+/// Markdown.
+fn figure(stat: &Option<crate::stats::Stat>, f: fn(f64) -> String, form: Form) -> String {
+    match form {
+        Form::Terminal => median(stat, f),
+        Form::Markdown => range(stat, f),
+    }
+}
+
+const APPROACH: Column =
+    Column::new("approach", Some(("approach", Width::Left(17))), |r, _, _| r.approach.clone());
+const WALL: Column = Column::new("wall ms", Some(("wall ms", Width::Left(20))), |r, _, form| {
+    let mark = match (r.noisy, form) {
+        (false, _) => "",
+        (true, Form::Terminal) => "*",
+        (true, Form::Markdown) => " \\*",
+    };
+    range(&r.wall_ms, ms) + mark
+});
+const X_IDEAL: Column =
+    Column::new("× ideal", Some(("×ideal", Width::Right(7))), |r, _, _| times(r.x_ideal));
+const SPEEDUP: Column =
+    Column::new("speedup", Some(("speedup", Width::Right(7))), |r, _, _| times(r.speedup));
+const EFFICIENCY: Column =
+    Column::new("efficiency", Some(("eff", Width::Right(4))), |r, _, _| percent(r.efficiency));
+const IN_PROCESS: Column =
+    Column::new("in-process ms", Some(("in-proc", Width::Right(8))), |r, _, form| {
+        figure(&r.in_process_ms, ms, form)
+    });
+const CPU: Column =
+    Column::new("CPU ms (user+sys)", Some(("CPU ms", Width::Right(7))), |r, _, form| {
+        figure(&r.cpu_ms, ms, form)
+    });
+const RSS: Column = Column::new("peak RSS", Some(("peak RSS", Width::Right(9))), |r, _, form| {
+    figure(&r.max_rss_kib, bytes, form)
+});
+const THREADS: Column =
+    Column::new("peak threads", Some(("threads", Width::Right(7))), |r, _, form| {
+        figure(&r.peak_threads, count, form)
+    });
+const SWITCHES: Column = Column::new(
+    "ctx switches vol / invol",
+    Some(("ctx sw v/i", Width::Right(10))),
+    |r, _, form| {
+        let (v, i) = (median(&r.voluntary_switches, count), median(&r.involuntary_switches, count));
+        match form {
+            Form::Terminal => format!("{v}/{i}"),
+            Form::Markdown => format!("{v} / {i}"),
+        }
+    },
+);
+const RUNS: Column = Column::new("runs", None, |r, _, _| r.runs.to_string());
+
+/// The columns of a section's tables.
+pub fn columns(section: Section) -> Vec<Column> {
+    match section {
+        Section::Io => vec![APPROACH, WALL, X_IDEAL, IN_PROCESS, CPU, RSS, THREADS, SWITCHES, RUNS],
+        Section::Cpu => {
+            vec![APPROACH, WALL, SPEEDUP, EFFICIENCY, IN_PROCESS, CPU, RSS, THREADS, SWITCHES, RUNS]
+        }
+    }
+}
+
+/// One row of a table, ready to be laid out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Line {
+    /// A cell per column.
+    Cells(Vec<String>),
+    /// A row with no figures: it failed (or could not reach this point), or was skipped.
+    Gap { approach: String, failed: bool, why: String },
+}
+
+/// A group's table in one form: headers, terminal widths, a line per row, and notes on rows
+/// that ended as expected other than by success.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub headers: Vec<&'static str>,
+    /// Terminal widths (Markdown ignores them).
+    pub widths: Vec<Width>,
+    pub lines: Vec<Line>,
+    pub notes: Vec<String>,
+}
+
+/// `group`'s table as `form` shows it, with [`columns`] of its section.
+pub fn table(group: &GroupSummary, form: Form) -> Table {
+    table_of(&columns(group.section), group, form)
+}
+
+/// `group`'s table with the given columns.
+pub fn table_of(columns: &[Column], group: &GroupSummary, form: Form) -> Table {
+    let shown: Vec<&Column> = columns.iter().filter(|c| c.shown(form)).collect();
+    let headers = shown
+        .iter()
+        .map(|c| match (form, c.terminal) {
+            (Form::Terminal, Some((short, _))) => short,
+            _ => c.header,
+        })
+        .collect();
+    let widths =
+        shown.iter().map(|c| c.terminal.map_or(Width::Left(0), |(_, width)| width)).collect();
+    let lines = group
+        .rows
+        .iter()
+        .map(|row| match (&row.failure, &row.skipped) {
+            (Some(why), _) => {
+                Line::Gap { approach: row.approach.clone(), failed: true, why: why.to_string() }
+            }
+            (None, Some(why)) => {
+                Line::Gap { approach: row.approach.clone(), failed: false, why: why.clone() }
+            }
+            (None, None) => Line::Cells(shown.iter().map(|c| c.cell(row, group, form)).collect()),
+        })
+        .collect();
+    let notes = group
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let outcome = row.outcome.as_ref()?;
+            Some(format!(
+                "{}: {} of {} counted run(s) ended as this row expects: {outcome}",
+                row.approach, row.outcome_runs, row.runs
+            ))
+        })
+        .collect();
+    Table { headers, widths, lines, notes }
+}
+
+/// `text` padded to `width` (in characters).
+pub fn pad(text: &str, width: Width) -> String {
+    match width {
+        Width::Left(w) => format!("{text:<w$}"),
+        Width::Right(w) => format!("{text:>w$}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::{Expect, Failure};
+    use crate::plan::Example;
+    use crate::runner::Reference;
+    use crate::stats::Stat;
+
+    fn group(rows: Vec<RowSummary>) -> GroupSummary {
+        GroupSummary {
+            label: "shared".into(),
+            section: Section::Io,
+            example: Example::Io,
+            expected: Reference { checksum: None, source: "first result".into(), result: None },
+            rows,
+        }
+    }
+
+    fn row(name: &str) -> RowSummary {
+        let json = format!(
+            r#"{{"approach":"{name}","example":"io","params":{{"threads":2}},"runs":3,
+            "failure":null,"wall_ms":{{"median":10.0,"min":9.0,"max":12.0}},"in_process_ms":null,
+            "cpu_ms":null,"max_rss_kib":null,"peak_threads":null,"voluntary_switches":null,
+            "involuntary_switches":null,"result":null,"checksum":null,"worker_threads":null,
+            "x_ideal":null,"speedup":null,"efficiency":null,"noisy":false}}"#
+        );
+        serde_json::from_str(&json).unwrap()
+    }
+
+    #[test]
+    fn a_new_section_is_a_column_list_with_report_metrics() {
+        // A later section's table: a column it computes and one the examples report.
+        const LOST: Column =
+            Column::new("lost updates", Some(("lost", Width::Right(6))), |r, g, _| {
+                match (g.expected.result, r.result) {
+                    (Some(total), Some(got)) => (total - got).to_string(),
+                    _ => "-".into(),
+                }
+            });
+        const P99: Column = Column::metric("ticker p99 µs", None, "ticker.p99_us", count);
+        let mut tokio = row("tokio");
+        tokio
+            .metrics
+            .insert("ticker.p99_us".into(), Stat { median: 250.0, min: 200.0, max: 300.0 });
+        tokio.result = Some(90);
+        tokio.expect = Expect::LostUpdates;
+        tokio.outcome = Some(Failure::Other("lost 10 updates".into()));
+        tokio.outcome_runs = 3;
+        let mut g = group(vec![tokio, row("smol")]);
+        g.expected.result = Some(100);
+        let columns = [APPROACH, LOST, P99];
+
+        let md = table_of(&columns, &g, Form::Markdown);
+        assert_eq!(md.headers, ["approach", "lost updates", "ticker p99 µs"]);
+        assert_eq!(
+            md.lines[0],
+            Line::Cells(vec!["tokio".into(), "10".into(), "250 [200–300]".into()])
+        );
+        assert_eq!(md.lines[1], Line::Cells(vec!["smol".into(), "-".into(), "-".into()]));
+        assert_eq!(
+            md.notes,
+            ["tokio: 3 of 3 counted run(s) ended as this row expects: lost 10 updates"]
+        );
+
+        let terminal = table_of(&columns, &g, Form::Terminal);
+        assert_eq!(terminal.headers, ["approach", "lost"], "Markdown-only columns stay off");
+        assert_eq!(terminal.lines[0], Line::Cells(vec!["tokio".into(), "10".into()]));
+    }
+
+    #[test]
+    fn a_failed_or_skipped_row_is_a_gap_in_both_forms() {
+        let mut failed = row("tokio");
+        failed.failure = Some(Failure::Exit { code: 3, message: "boom".into() });
+        let mut skipped = row("rayon");
+        skipped.skipped = Some("over the cap".into());
+        let g = group(vec![failed, skipped]);
+        for form in [Form::Terminal, Form::Markdown] {
+            let t = table(&g, form);
+            assert_eq!(
+                t.lines,
+                [
+                    Line::Gap {
+                        approach: "tokio".into(),
+                        failed: true,
+                        why: "exit code 3: boom".into()
+                    },
+                    Line::Gap {
+                        approach: "rayon".into(),
+                        failed: false,
+                        why: "over the cap".into()
+                    },
+                ]
+            );
+        }
+    }
+}

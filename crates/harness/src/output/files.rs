@@ -1,0 +1,80 @@
+//! Writing results: every file whole (a temporary file, then a rename, so an interrupted run
+//! leaves no half a file), the output folder checked before anything runs, and the table
+//! on stdout with its errors told apart.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::Results;
+use crate::output::{csv, markdown};
+use crate::plan::UsageError;
+
+/// Fails, before anything runs, unless the results can be written in `out` (created if
+/// missing): a usage error, exit status 2.
+pub fn check_writable(out: &Path) -> Result<(), UsageError> {
+    let unusable =
+        |e: io::Error| UsageError(format!("cannot write results to {}: {e}", out.display()));
+    fs::create_dir_all(out).map_err(unusable)?;
+    let probe = out.join(format!(".avt-harness-{}.probe", std::process::id()));
+    fs::write(&probe, b"").map_err(unusable)?;
+    let _ = fs::remove_file(&probe);
+    Ok(())
+}
+
+/// Writes `bytes` to `path` whole: to a temporary file beside it, then renamed over it.
+pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
+    let name = path.file_name().context("no file name")?.to_string_lossy();
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Writes `<out>/<name>.json`, `.md` and `.csv`, each whole.
+pub fn write_files(results: &Results, out: &Path, name: &str) -> Result<Vec<PathBuf>> {
+    fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let json = serde_json::to_string_pretty(results).context("cannot serialise the results")?;
+    let files = [("json", json + "\n"), ("md", markdown(results)), ("csv", csv(results))];
+    let mut written = Vec::new();
+    for (ext, text) in files {
+        let path = out.join(format!("{name}.{ext}"));
+        write_whole(&path, text.as_bytes())?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Renders a results JSON file again, as this version renders it: its `.md` and `.csv`
+/// (named after the file) and its charts (named after the command that wrote it, as that
+/// command names them: `sweep-io-wall.svg`, `run-all-tcp.svg`, …), into `out` or, without
+/// one, beside the JSON. After a deliberate change of format the committed samples are
+/// regenerated this way: `avt-harness render results/sample/*.json`.
+pub fn render(json: &Path, out: Option<&Path>) -> Result<Vec<PathBuf>> {
+    let text =
+        fs::read_to_string(json).with_context(|| format!("cannot read {}", json.display()))?;
+    let results: Results = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a harness results file", json.display()))?;
+    let dir = match out {
+        Some(out) => out.to_path_buf(),
+        None => json.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+    };
+    fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let stem = json.file_stem().context("a results file needs a name")?.to_string_lossy();
+    let (md, csv_path) = (dir.join(format!("{stem}.md")), dir.join(format!("{stem}.csv")));
+    write_whole(&md, markdown(&results).as_bytes())?;
+    write_whole(&csv_path, csv(&results).as_bytes())?;
+    let mut written = vec![md, csv_path];
+    written.extend(crate::charts::write(&results, &dir, &results.command)?);
+    Ok(written)
+}
+
+/// Writes `text` to stdout. The error is the caller's to tell apart: a closed pipe
+/// (`ErrorKind::BrokenPipe`: the reader, e.g. `head`, has what it wanted) from a real
+/// failure (a full disk).
+pub fn to_stdout(text: &str) -> io::Result<()> {
+    let mut stdout = io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()
+}

@@ -1,0 +1,524 @@
+//! Progress on stderr with the time left: one status line rewritten in place on a terminal (a
+//! line per step otherwise), after one line with the estimate for the whole command:
+//!
+//! ```text
+//! 177 runs, estimated ~9 min in all
+//! [ 84/177] io 100000 tasks · python-threading · run 2/3 · 4:23 elapsed · ~4 min left
+//! ```
+//!
+//! The time left is an estimate ([`Eta`]). Before a group runs, each of its rows and every later
+//! group's get a cost per run ([`cost`]): an io run takes its wait (rayon's ⌈N/T⌉ waits) plus
+//! what the row's earlier points took beyond it (the sweep's [`crate::sweep::estimate_s`]); a
+//! cpu run takes a model of trial division, divided among its threads. A row the sweep will
+//! skip costs nothing. As runs finish, a row's next runs take what its finished ones took, and
+//! a guess not yet run (the wait alone, the cpu model) is scaled by how far finished guesses
+//! of its kind (Rust or Python, io or cpu) were off: this machine's speed and overheads.
+//!
+//! Like [`crate::note`], progress never fails the command: a stderr that is closed or full
+//! (`2>/dev/full`) only loses the lines.
+
+use std::io::{IsTerminal, Write};
+use std::time::Instant;
+
+use crate::plan::{Example, Row};
+use crate::runner::Group;
+use crate::summary::GroupSummary;
+
+/// Seconds the sequential Rust cpu row takes at the default limit (10⁷) on the 2-core AMD EPYC
+/// of the committed samples; finished runs correct it for this machine.
+const CPU_S_AT_DEFAULT: f64 = 1.465;
+/// CPython's trial division against Rust's: python-sequential at L/10 took about as long as
+/// the Rust sequential run at L (1.9 s against 1.5 s), i.e. some 35 times the work per second.
+const PYTHON_CPU_FACTOR: f64 = 35.0;
+/// Starting the Python interpreter and importing the example, per run.
+const PYTHON_START_S: f64 = 0.15;
+
+/// What one run of a row should take.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cost {
+    pub secs: f64,
+    /// A guess from the wait or the cpu model alone, corrected by finished runs of the same
+    /// kind; None for an estimate from the row's own earlier points, which is left as it is.
+    pub kind: Option<Kind>,
+    /// Expected to fail at its first run, as it did at a smaller point (an OS limit), and so
+    /// to run only once.
+    pub once: bool,
+}
+
+impl Cost {
+    const NOTHING: Cost = Cost { secs: 0.0, kind: None, once: false };
+}
+
+/// Rows whose estimates are off alike: the cpu model by this machine's speed (Rust and CPython
+/// apart), an io wait by the overheads of starting a process (CPython's are larger).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Io,
+    PythonIo,
+    RustCpu,
+    PythonCpu,
+}
+
+/// The cost per run of `row`, given the groups `done` so far and the sweep's cap (a row whose
+/// estimate is over it will be skipped), on a machine with `cores` logical CPUs.
+pub fn cost(row: &Row, done: &[GroupSummary], cap_s: Option<u64>, cores: usize) -> Cost {
+    if row.skip.is_some() {
+        return Cost::NOTHING;
+    }
+    let python = row.python;
+    let start = if python { PYTHON_START_S } else { 0.0 };
+    let cost = match row.example {
+        Example::Io => {
+            let p = &row.params;
+            let wait = p.delay_ms.unwrap_or(0) as f64 / 1e3;
+            let floor = wait + p.tasks.unwrap_or(0) as f64 * per_task_s(&row.approach);
+            let secs = crate::sweep::estimate_s(row, done).unwrap_or(0.0).max(floor) + start;
+            let measured = done.iter().flat_map(|g| &g.rows).any(|r| {
+                r.approach == row.approach && r.example == row.example && r.wall_ms.is_some()
+            });
+            let kind = if python { Kind::PythonIo } else { Kind::Io };
+            // The sweep runs a row again where it failed at a smaller point: it is quick to
+            // fail again, at about its wait.
+            let failed = done.iter().flat_map(|g| &g.rows).any(|r| {
+                r.approach == row.approach && r.example == row.example && r.failure.is_some()
+            });
+            match failed {
+                true => Cost { secs: wait + start, kind: None, once: true },
+                false => Cost { secs, kind: (!measured).then_some(kind), once: false },
+            }
+        }
+        Example::Cpu => {
+            let sequential = sequential_cpu_s(row.params.limit.unwrap_or(0));
+            // CPython's threads share one interpreter lock: more of them do not go faster.
+            if python {
+                let secs = sequential * PYTHON_CPU_FACTOR + start;
+                Cost { secs, kind: Some(Kind::PythonCpu), once: false }
+            } else {
+                let threads = row.params.threads.clamp(1, cores.max(1)) as f64;
+                Cost { secs: sequential / threads, kind: Some(Kind::RustCpu), once: false }
+            }
+        }
+    };
+    // The sweep skips a row on its own estimate, from the points run so far, which runs lower
+    // than this one where the cost per task grows: it will skip what this one puts at over
+    // twice the cap, and can be expected to run what is under it.
+    let skipped = cap_s.is_some_and(|cap| {
+        cost.secs > 2.0 * cap as f64 || crate::sweep::skip_reason(row, done, cap as f64).is_some()
+    });
+    if skipped { Cost::NOTHING } else { cost }
+}
+
+/// Seconds an io run takes per task in flight beyond its wait, by approach, as the committed
+/// 2-core sweep measured them at the largest point each reached: a floor under the sweep's
+/// own estimate, which sees only the points run so far and so misses a cost that grows faster
+/// than the tasks (CPython's threads: 0.28 ms a task at 10 000, 0.69 ms at 100 000).
+fn per_task_s(approach: &str) -> f64 {
+    match approach {
+        "python-threading" => 7e-4,
+        "python-asyncio" => 2.7e-5,
+        // The Rust rows: the async runtimes ≤ 0.9 s at a million; std-threads 0.6 s at 10 000,
+        // then the OS thread limit (it fails quickly); rayon's waits are the sweep's estimate.
+        _ => 1e-6,
+    }
+}
+
+/// Seconds the sequential Rust row takes to count the primes in [0, `limit`]: trial division
+/// of n tries the primes up to √n, so the work grows about as L^1.5 ÷ ln L.
+fn sequential_cpu_s(limit: u64) -> f64 {
+    let (l, l0) = (limit.max(16) as f64, avt_common::LIMIT as f64);
+    CPU_S_AT_DEFAULT * (l / l0).powf(1.5) * l0.ln() / l.ln()
+}
+
+/// The time left, from a cost per run of every row and the runs that finished.
+#[derive(Debug, Clone, Default)]
+pub struct Eta {
+    /// Runs per row: warm-ups and counted runs.
+    rounds: usize,
+    /// Per group, per row.
+    rows: Vec<Vec<RowEta>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct RowEta {
+    cost: Cost,
+    started: usize,
+    finished: usize,
+    finished_s: f64,
+    /// Failed, so it does not run again.
+    stopped: bool,
+}
+
+impl Eta {
+    pub fn new(rounds: usize) -> Eta {
+        Eta { rounds, rows: Vec::new() }
+    }
+
+    fn row(&mut self, group: usize, row: usize) -> &mut RowEta {
+        if self.rows.len() <= group {
+            self.rows.resize(group + 1, Vec::new());
+        }
+        let rows = &mut self.rows[group];
+        if rows.len() <= row {
+            let blank = RowEta {
+                cost: Cost::NOTHING,
+                started: 0,
+                finished: 0,
+                finished_s: 0.0,
+                stopped: false,
+            };
+            rows.resize(row + 1, blank);
+        }
+        &mut rows[row]
+    }
+
+    pub fn set_cost(&mut self, group: usize, row: usize, cost: Cost) {
+        self.row(group, row).cost = cost;
+    }
+
+    /// A run of the row begins (or its turn passes, if it does not run).
+    pub fn started(&mut self, group: usize, row: usize) {
+        self.row(group, row).started += 1;
+    }
+
+    /// A run of the row took `secs`; a `failed` row does not run again.
+    pub fn finished(&mut self, group: usize, row: usize, secs: f64, failed: bool) {
+        let r = self.row(group, row);
+        r.finished += 1;
+        r.finished_s += secs;
+        r.stopped |= failed;
+    }
+
+    /// Finished runs' time ÷ their estimates, over the rows of `kind` that ran and did not
+    /// fail (a failure's time says nothing of a run's): 1 until one has finished.
+    fn correction(&self, kind: Kind) -> f64 {
+        let (took, guessed) = self
+            .rows
+            .iter()
+            .flatten()
+            .filter(|r| r.cost.kind == Some(kind) && r.finished > 0 && r.cost.secs > 0.0)
+            .filter(|r| !r.stopped)
+            .fold((0.0, 0.0), |(t, g), r| (t + r.finished_s, g + r.cost.secs * r.finished as f64));
+        if guessed > 0.0 { took / guessed } else { 1.0 }
+    }
+
+    /// Seconds the runs not yet started should take.
+    pub fn left_s(&self) -> f64 {
+        let kinds = [Kind::Io, Kind::PythonIo, Kind::RustCpu, Kind::PythonCpu];
+        let corrections = kinds.map(|k| (k, self.correction(k)));
+        self.rows
+            .iter()
+            .flatten()
+            .filter(|r| !r.stopped)
+            .map(|r| {
+                let per_run = if r.finished > 0 {
+                    r.finished_s / r.finished as f64
+                } else {
+                    let correct = corrections.iter().find(|(k, _)| Some(*k) == r.cost.kind);
+                    r.cost.secs * correct.map_or(1.0, |(_, c)| *c)
+                };
+                let runs = if r.cost.once { 1 } else { self.rounds };
+                runs.saturating_sub(r.started) as f64 * per_run
+            })
+            .sum()
+    }
+}
+
+/// An estimate in words: "~3 s", "~45 s", "~4 min", "~1 h 05 min". Rounded up to the second
+/// under 10 s, to 5 s under a minute, to minutes above.
+pub fn about(secs: f64) -> String {
+    let secs = secs.max(0.0);
+    if secs < 10.0 {
+        format!("~{:.0} s", secs.ceil().max(1.0))
+    } else if secs < 59.5 {
+        format!("~{:.0} s", (secs / 5.0).ceil() * 5.0)
+    } else if secs < 3570.0 {
+        format!("~{:.0} min", (secs / 60.0).round().max(1.0))
+    } else {
+        let mins = (secs / 60.0).round() as u64;
+        format!("~{} h {:02} min", mins / 60, mins % 60)
+    }
+}
+
+/// Elapsed time as a clock: "4:23", "1:04:23".
+pub fn clock(secs: u64) -> String {
+    match secs {
+        0..3600 => format!("{}:{:02}", secs / 60, secs % 60),
+        _ => format!("{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60),
+    }
+}
+
+/// The status line: "[ 84/177] what · 4:23 elapsed · ~4 min left" (nothing left: no estimate).
+pub fn status(done: usize, total: usize, what: &str, elapsed_s: u64, left_s: f64) -> String {
+    let w = total.to_string().len();
+    let left = if left_s > 0.0 { format!(" · {} left", about(left_s)) } else { String::new() };
+    format!("[{done:>w$}/{total}] {what} · {} elapsed{left}", clock(elapsed_s))
+}
+
+/// Progress on stderr: one line rewritten in place on a terminal, a line per step otherwise.
+pub struct Progress {
+    total: usize,
+    done: usize,
+    start: Instant,
+    tty: bool,
+    eta: Eta,
+    cores: usize,
+    /// The run in progress and when it began.
+    running: Option<(usize, usize, Instant)>,
+    /// stderr refused a line (closed, or full): the rest are not tried.
+    failed: bool,
+}
+
+impl Progress {
+    /// Progress over `rows` rows of `rounds` runs each.
+    pub fn new(rows: usize, rounds: usize) -> Self {
+        Self {
+            total: rows * rounds,
+            done: 0,
+            start: Instant::now(),
+            tty: std::io::stderr().is_terminal(),
+            eta: Eta::new(rounds),
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            running: None,
+            failed: false,
+        }
+    }
+
+    /// Writes `text` to stderr as it is; an error is remembered, not raised, and ends the
+    /// progress lines (a status line is not worth a panic, nor a retry on every run).
+    fn write(&mut self, text: &str) {
+        if self.failed {
+            return;
+        }
+        let mut stderr = std::io::stderr().lock();
+        if stderr.write_all(text.as_bytes()).and_then(|()| stderr.flush()).is_err() {
+            self.failed = true;
+        }
+    }
+
+    /// (Re-)estimates group `first` and those after it (`later`, from `first` on) from the
+    /// groups `done` so far; `cap_s`: the sweep's cap, over which a row will be skipped.
+    pub fn plan(
+        &mut self,
+        later: &[Group],
+        first: usize,
+        done: &[GroupSummary],
+        cap_s: Option<u64>,
+    ) {
+        for (g, group) in later.iter().enumerate() {
+            for (r, row) in group.rows.iter().enumerate() {
+                self.eta.set_cost(first + g, r, cost(row, done, cap_s, self.cores));
+            }
+        }
+    }
+
+    /// Row `row` of group `group` has its turn; says so, with the time elapsed and left.
+    pub fn step(&mut self, group: usize, row: usize, what: &str) {
+        if self.done == 0 {
+            let total =
+                format!("{} runs, estimated {} in all\n", self.total, about(self.eta.left_s()));
+            self.write(&total);
+        }
+        let left = self.eta.left_s();
+        self.eta.started(group, row);
+        self.done += 1;
+        self.running = Some((group, row, Instant::now()));
+        let line = status(self.done, self.total, what, self.start.elapsed().as_secs(), left);
+        if self.tty {
+            self.write(&format!("\r\x1b[2K{line}"));
+        } else {
+            self.write(&format!("{line}\n"));
+        }
+    }
+
+    /// The run [`step`](Self::step) announced finished; a `failed` row does not run again.
+    pub fn ran(&mut self, failed: bool) {
+        if let Some((group, row, began)) = self.running.take() {
+            self.eta.finished(group, row, began.elapsed().as_secs_f64(), failed);
+        }
+    }
+
+    /// Clears the status line on a terminal.
+    pub fn clear(&mut self) {
+        if self.tty {
+            self.write("\r\x1b[2K");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Approach, Contender, CpuParams, IoParams};
+
+    #[test]
+    fn estimates_read_as_words() {
+        assert_eq!(about(0.0), "~1 s");
+        assert_eq!(about(2.2), "~3 s");
+        assert_eq!(about(41.0), "~45 s");
+        assert_eq!(about(61.0), "~1 min");
+        assert_eq!(about(263.0), "~4 min");
+        assert_eq!(about(3_900.0), "~1 h 05 min");
+        assert_eq!(clock(263), "4:23");
+        assert_eq!(clock(3_863), "1:04:23");
+        assert_eq!(
+            status(84, 177, "io 1000 tasks · tokio · run 2/3", 263, 230.0),
+            "[ 84/177] io 1000 tasks · tokio · run 2/3 · 4:23 elapsed · ~4 min left"
+        );
+        assert_eq!(
+            status(9, 9, "cpu · smol · run 1/1", 5, 0.0),
+            "[9/9] cpu · smol · run 1/1 · 0:05 elapsed"
+        );
+    }
+
+    #[test]
+    fn a_row_takes_what_its_finished_runs_took_and_failed_rows_cost_nothing() {
+        let io = Cost { secs: 2.0, kind: Some(Kind::Io), once: false };
+        let python = Cost { secs: 2.0, kind: Some(Kind::PythonIo), once: false };
+        let mut eta = Eta::new(3);
+        eta.set_cost(0, 0, io);
+        eta.set_cost(0, 1, python);
+        eta.set_cost(1, 0, io);
+        assert_eq!(eta.left_s(), 18.0);
+        eta.started(0, 0);
+        eta.finished(0, 0, 3.0, false);
+        // Row 0: two runs left at the 3 s it took; the next Rust io row is scaled as it was
+        // (3 s for 2), Python's is not.
+        assert_eq!(eta.left_s(), 2.0 * 3.0 + 3.0 * 2.0 + 3.0 * 3.0);
+        eta.started(0, 1);
+        eta.finished(0, 1, 0.5, true);
+        assert_eq!(eta.left_s(), 2.0 * 3.0 + 3.0 * 3.0, "a failed row does not run again");
+    }
+
+    #[test]
+    fn finished_cpu_runs_correct_the_model_for_the_rows_still_to_come() {
+        let rust = |secs| Cost { secs, kind: Some(Kind::RustCpu), once: false };
+        let mut eta = Eta::new(1);
+        eta.set_cost(0, 0, rust(1.0));
+        eta.set_cost(1, 0, rust(0.5));
+        eta.set_cost(1, 1, Cost { secs: 4.0, kind: Some(Kind::PythonCpu), once: false });
+        eta.started(0, 0);
+        eta.finished(0, 0, 2.0, false);
+        // This machine is twice as slow as the model: 0.5 s becomes 1 s; Python's is not
+        // corrected by Rust's runs.
+        assert_eq!(eta.left_s(), 1.0 + 4.0);
+    }
+
+    #[test]
+    fn costs_come_from_the_wait_the_cpu_model_and_the_cap() {
+        let bin = std::path::Path::new("/bin");
+        let io = IoParams { tasks: 1000, delay_ms: 2000 }.with_threads(2);
+        let tokio = Contender::rust(bin, Approach::Tokio).row(Example::Io, io.clone());
+        let near = |a: f64, b: f64| (a - b).abs() < 1e-9;
+        let tokio_cost = cost(&tokio, &[], None, 2);
+        assert!(
+            near(tokio_cost.secs, 2.001) && tokio_cost.kind == Some(Kind::Io),
+            "{tokio_cost:?}"
+        );
+        // CPython's threads cost some 0.7 ms a task beyond the wait.
+        let python = crate::plan::Python { program: "python3".into(), version: "Python 3".into() };
+        let threading = Contender::python(&python, bin)[1].row(Example::Io, io.clone());
+        assert!(near(cost(&threading, &[], None, 2).secs, 2.0 + 0.7 + PYTHON_START_S));
+        // rayon waits ⌈1000/2⌉ times: over a 60 s cap the sweep skips it, so it costs nothing.
+        let rayon = Contender::rust(bin, Approach::Rayon).row(Example::Io, io);
+        assert_eq!(cost(&rayon, &[], None, 2).secs, 1000.0);
+        assert_eq!(cost(&rayon, &[], Some(60), 2), Cost::NOTHING);
+
+        let cpu = CpuParams { limit: avt_common::LIMIT, jobs: 64 };
+        let smol = |t| Contender::rust(bin, Approach::Smol).row(Example::Cpu, cpu.with_threads(t));
+        let one = cost(&smol(1), &[], None, 2);
+        assert_eq!(one, Cost { secs: CPU_S_AT_DEFAULT, kind: Some(Kind::RustCpu), once: false });
+        assert_eq!(cost(&smol(2), &[], None, 2).secs, CPU_S_AT_DEFAULT / 2.0);
+        assert_eq!(cost(&smol(4), &[], None, 2).secs, CPU_S_AT_DEFAULT / 2.0, "2 cores");
+        // A tenth of the limit is some 30 times less work.
+        let tenth = sequential_cpu_s(avt_common::LIMIT / 10) / CPU_S_AT_DEFAULT;
+        assert!((0.03..0.04).contains(&tenth), "{tenth}");
+    }
+
+    /// Replays a committed sweep (every run's wall time, in order) through the estimate, as
+    /// the runner would, and gives (seconds the sweep took, the estimate at its start, the
+    /// estimate when half of that time had passed and the time really left then).
+    fn replay(sample: &str) -> (f64, f64, f64, f64) {
+        let path = crate::binaries::project_root().join("results/sample").join(sample);
+        let r: crate::Results =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let spec = crate::measure::Spec { program: "x".into(), args: Vec::new(), env: Vec::new() };
+        let groups: Vec<Group> = r
+            .groups
+            .iter()
+            .map(|g| Group {
+                label: g.label.clone(),
+                short: g.label.clone(),
+                section: g.section,
+                example: g.example,
+                rows: (g.rows.iter())
+                    .map(|row| Row {
+                        approach: row.approach.clone(),
+                        example: row.example,
+                        params: row.params.clone(),
+                        spec: spec.clone(),
+                        skip: row.skipped.clone(),
+                        baseline: row.baseline,
+                        python: row.python,
+                        expect: row.expect.clone(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let cap = r.settings.sweep.as_ref().map(|s| s.cap_s);
+        let rounds = r.settings.runs + r.settings.warmup;
+        let total: f64 = r.runs.iter().map(|run| run.measurement.wall_ms / 1e3).sum();
+        let mut eta = Eta::new(rounds);
+        let (mut elapsed, mut at_start, mut at_half) = (0.0, None, None);
+        for (g, group) in groups.iter().enumerate() {
+            for (i, later) in groups[g..].iter().enumerate() {
+                for (j, row) in later.rows.iter().enumerate() {
+                    eta.set_cost(
+                        g + i,
+                        j,
+                        cost(row, &r.groups[..g], cap, r.environment.logical_cpus),
+                    );
+                }
+            }
+            for round in 0..rounds {
+                for (j, row) in group.rows.iter().enumerate() {
+                    at_start.get_or_insert(eta.left_s());
+                    if elapsed >= total / 2.0 && at_half.is_none() {
+                        at_half = Some((eta.left_s(), total - elapsed));
+                    }
+                    eta.started(g, j);
+                    let run = r.runs.iter().find(|run| {
+                        run.group == g
+                            && run.approach == row.approach
+                            && run.run + if run.warmup { 0 } else { r.settings.warmup } == round + 1
+                    });
+                    if let Some(run) = run {
+                        let secs = run.measurement.wall_ms / 1e3;
+                        elapsed += secs;
+                        eta.finished(g, j, secs, run.failure.is_some());
+                    }
+                }
+            }
+        }
+        let (half, really) = at_half.unwrap();
+        (total, at_start.unwrap(), half, really)
+    }
+
+    /// The per-task floors come from the committed 2-core sweep, so its start is no test of
+    /// them; the rest is: how the estimate moves as runs finish, skips, and failures.
+    #[test]
+    fn the_estimate_holds_on_the_committed_sweeps() {
+        let within = |estimate: f64, really: f64| (0.65..1.5).contains(&(estimate / really));
+        let (total, start, half, really) = replay("sweep.json");
+        eprintln!(
+            "sweep: {total:.0} s; {start:.0} s estimated at the start, {half:.0} s left at half time ({really:.0} s really)"
+        );
+        assert!(within(start, total) && within(half, really));
+        // Over tcp the runtimes stop at the open-file limit at 100 000 tasks, quickly: until
+        // they do, the estimate counts their runs in full (one takes 24 s, one fails in 1 s).
+        let (total, start, half, really) = replay("sweep-tcp.json");
+        eprintln!(
+            "sweep-tcp: {total:.0} s; {start:.0} s estimated at the start, {half:.0} s left at half time ({really:.0} s really)"
+        );
+        assert!(within(start, total) && half > really);
+    }
+}

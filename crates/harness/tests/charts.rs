@@ -1,0 +1,177 @@
+//! The charts, drawn from the committed samples (results/sample/*.json) and from results with
+//! failed rows: each is written, is a well-formed SVG, names every series, and marks where a
+//! series ends and why. No pixels are compared; the committed SVGs are checked to be what the
+//! committed JSON draws, so they cannot go stale.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use avt_harness::Results;
+use avt_harness::binaries::project_root;
+use avt_harness::charts;
+use avt_harness::outcome::Failure;
+use avt_harness::plan::Example;
+use common::{HARNESS, assert_svg, temp_dir};
+
+/// The committed sample `name` (e.g. "sweep-tcp"), under results/sample/`under`.
+fn sample(under: &str, name: &str) -> Results {
+    let path = project_root().join("results/sample").join(under).join(format!("{name}.json"));
+    let json = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&json).unwrap()
+}
+
+/// Every approach (and Python original) with a row in `r` (its cpu groups only: `cpu`),
+/// baselines left out.
+fn series(r: &Results, cpu: bool) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let groups = r.groups.iter().filter(|g| !cpu || g.example == Example::Cpu);
+    for row in groups.flat_map(|g| &g.rows) {
+        if !row.baseline && !names.contains(&row.approach) {
+            names.push(row.approach.clone());
+        }
+    }
+    names
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn sweep_charts_mark_where_each_series_ends_and_why() {
+    let dir = temp_dir("charts-sweep");
+    for (name, ends) in [
+        // std-threads at the thread limit, rayon and python-threading over the cap.
+        (
+            "sweep",
+            &["OS thread limit: 16 247 threads", "skipped: ~1000 s per run", "skipped: ~691 s"][..],
+        ),
+        // Over tcp the async runtimes stop at the open-file limit.
+        ("sweep-tcp", &["OS thread limit: 16 247 threads", "open-file limit: 20 000"][..]),
+    ] {
+        let r = sample("", name);
+        let written = charts::write_sweep(&r, &dir, name).unwrap();
+        let files: Vec<PathBuf> =
+            ["io-wall", "io-memory"].iter().map(|c| dir.join(format!("{name}-{c}.svg"))).collect();
+        assert!(files.iter().all(|f| written.contains(f)), "{written:?}");
+        let names = series(&r, false);
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        for file in &files {
+            assert_svg(file, &names);
+            let svg = read(file);
+            for end in ends {
+                assert!(svg.contains(end), "{}: no mark {end:?}", file.display());
+            }
+            assert!(
+                svg.contains("failed or skipped"),
+                "{}: the ✕ is in the legend",
+                file.display()
+            );
+        }
+        // io wall time is a multiple of one wait: tokio's 1.44× at a million is in the legend.
+        let wall = read(&files[0]);
+        assert!(wall.contains("wall time ÷ one 2000 ms wait"), "{}", files[0].display());
+        if name == "sweep" {
+            assert!(wall.contains("1.44× at 1 000 000 tasks"));
+            assert!(read(&files[1]).contains("455 B/task at 1 000 000 tasks"), "memory legend");
+        }
+    }
+    // Nothing is left half-written: no temporary file stays behind.
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(left.iter().all(|f| !f.to_string_lossy().ends_with(".tmp")), "{left:?}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn cpu_speedup_charts_name_every_series_and_the_ideal() {
+    let dir = temp_dir("charts-cpu");
+    for (under, name) in [("", "sweep"), ("16-cores", "sweep-cpu")] {
+        let r = sample(under, name);
+        charts::write_sweep(&r, &dir, "sweep").unwrap();
+        let file = dir.join("sweep-cpu-speedup.svg");
+        let names = series(&r, true);
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        assert_svg(&file, &[&names[..], &["ideal: one thread per core"]].concat());
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn run_all_bars_show_every_row_and_why_a_failed_one_has_no_bar() {
+    let dir = temp_dir("charts-run-all");
+    for name in ["run-all", "run-all-tcp"] {
+        let r = sample("", name);
+        let written = charts::write_run_all(&r, &dir, name).unwrap();
+        assert_eq!(written, [dir.join(format!("{name}.svg"))]);
+        let names = series(&r, false);
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        assert_svg(&written[0], &names);
+    }
+    // A row that failed keeps its place, with an ✕ and its reason instead of a bar.
+    let mut r = sample("", "run-all");
+    let tokio = r.groups[0].rows.iter_mut().find(|row| row.approach == "tokio").unwrap();
+    tokio.failure = Some(Failure::TimedOut { after_s: 120 });
+    tokio.x_ideal = None;
+    let smol = r.groups[1].rows.iter_mut().find(|row| row.approach == "smol").unwrap();
+    let message = "thread 'main' panicked".to_string();
+    smol.failure = Some(Failure::Exit { code: 101, message });
+    smol.speedup = None;
+    let written = charts::write_run_all(&r, &dir, "run-all-failed").unwrap();
+    assert_svg(&written[0], &["tokio", "smol", "timed out after 120 s", "failed: exit code 101"]);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_series_with_no_point_at_all_is_still_named_and_marked() {
+    let dir = temp_dir("charts-none");
+    let mut r = sample("", "sweep");
+    for row in r.groups.iter_mut().flat_map(|g| &mut g.rows).filter(|r| r.approach == "smol") {
+        let message = "smol: error: something ran out".to_string();
+        row.failure = Some(Failure::Exit { code: 1, message });
+        (row.wall_ms, row.max_rss_kib, row.x_ideal, row.speedup) = (None, None, None, None);
+    }
+    charts::write_sweep(&r, &dir, "sweep").unwrap();
+    for chart in ["io-wall", "io-memory", "cpu-speedup"] {
+        let file = dir.join(format!("sweep-{chart}.svg"));
+        assert_svg(&file, &["smol", "failed: exit code 1", "no point: see its ✕"]);
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `avt-harness render <json> --out DIR` redraws what the committed SVGs show, byte for byte:
+/// when the charts change on purpose, the same commit redraws the samples
+/// (`python3 scripts/promote-sample.py --regenerate`, or `avt-harness render <json>`).
+#[test]
+fn the_committed_sample_charts_are_what_their_json_draws() {
+    let dir = temp_dir("charts-redraw");
+    let sample_dir = project_root().join("results/sample");
+    for json in ["run-all", "run-all-tcp", "sweep", "sweep-tcp", "16-cores/sweep-cpu"] {
+        let from = sample_dir.join(format!("{json}.json"));
+        let out = dir.join(json.replace('/', "-"));
+        let status = Command::new(HARNESS)
+            .args(["render", from.to_str().unwrap(), "--out", out.to_str().unwrap()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "render {}", from.display());
+        let committed = from.parent().unwrap();
+        let mut drawn = 0;
+        for entry in std::fs::read_dir(&out).unwrap().flatten() {
+            let name = entry.file_name();
+            if !name.to_string_lossy().ends_with(".svg") {
+                continue; // the .md and .csv: tests/golden.rs
+            }
+            drawn += 1;
+            let stale = read(&committed.join(&name)) != read(&entry.path());
+            assert!(
+                !stale,
+                "results/sample/{}: stale; redraw it with `avt-harness render {}`",
+                Path::new(json).with_file_name(&name).display(),
+                from.display()
+            );
+        }
+        assert!(drawn > 0, "{json}: no chart drawn");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
