@@ -18,10 +18,10 @@ pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// cpu jobs when `--jobs` is not given, at `threads` worker threads: the one place the
-/// harness decides it.
-pub fn default_jobs(_threads: usize) -> usize {
-    avt_common::JOBS
+/// cpu jobs when `--jobs` is not given, at `threads` worker threads: the examples' own
+/// default (16 a thread, at least 64, at most one a number), so both always agree.
+pub fn default_jobs(threads: usize, limit: u64) -> usize {
+    avt_common::default_jobs(threads, limit)
 }
 
 /// A `--jobs` or `--out` the harness cannot use: one line, exit status 2, before anything
@@ -86,6 +86,10 @@ impl Approach {
 pub enum Example {
     Io,
     Cpu,
+    /// Shared state: W workers add to one counter (the article's races and deadlocks).
+    Shared,
+    /// Requests arrive at a rate, fetch, then compute (the article's FAQ).
+    Mixed,
 }
 
 impl Example {
@@ -93,6 +97,8 @@ impl Example {
         match self {
             Example::Io => "io",
             Example::Cpu => "cpu",
+            Example::Shared => "shared",
+            Example::Mixed => "mixed",
         }
     }
 }
@@ -106,6 +112,13 @@ pub enum Section {
     Io,
     /// The cpu example: speedup over the sequential run (and the Python originals' own)
     Cpu,
+    /// What goes wrong: each crate's mistakes beside its right way, and how late a ticker
+    /// beside the work runs
+    Mistakes,
+    /// Shared state: ways to share one counter, the races and the deadlock
+    Shared,
+    /// The mixed example: requests that fetch, then compute, and their tail latency
+    Mixed,
 }
 
 impl Section {
@@ -114,6 +127,8 @@ impl Section {
         match example {
             Example::Io => Section::Io,
             Example::Cpu => Section::Cpu,
+            Example::Shared => Section::Shared,
+            Example::Mixed => Section::Mixed,
         }
     }
 }
@@ -199,15 +214,21 @@ impl Contender {
         let mut args = self.prefix.clone();
         args.push(example.name().into());
         let flags = [
-            ("--tasks", params.tasks.map(|v| v as u64)),
-            ("--delay-ms", params.delay_ms),
-            ("--limit", params.limit),
-            ("--jobs", params.jobs.map(|v| v as u64)),
-            ("--threads", Some(params.threads as u64)),
+            ("--tasks", params.tasks.map(|v| v.to_string())),
+            ("--delay-ms", params.delay_ms.map(|v| v.to_string())),
+            ("--limit", params.limit.map(|v| v.to_string())),
+            ("--jobs", params.jobs.map(|v| v.to_string())),
+            ("--workers", params.workers.map(|v| v.to_string())),
+            ("--increments", params.increments.map(|v| v.to_string())),
+            ("--requests", params.requests.map(|v| v.to_string())),
+            ("--rate", params.rate.map(|v| v.to_string())),
+            ("--work", params.work.map(|v| v.to_string())),
+            ("--deadline-ms", params.deadline_ms.map(|v| v.to_string())),
+            ("--threads", Some(params.threads.to_string())),
         ];
         for (flag, value) in flags {
             if let Some(value) = value {
-                args.extend([flag.to_string(), value.to_string()]);
+                args.extend([flag.to_string(), value]);
             }
         }
         if let Some(variant) = &self.variant {
@@ -283,7 +304,7 @@ impl CpuParams {
     /// `limit` split into `jobs`, or None for the default at `threads`
     /// ([`default_jobs`]); a usage error if there are more jobs than numbers to split.
     pub fn new(limit: u64, jobs: Option<usize>, threads: usize) -> Result<Self, UsageError> {
-        let jobs = jobs.unwrap_or_else(|| default_jobs(threads));
+        let jobs = jobs.unwrap_or_else(|| default_jobs(threads, limit));
         if jobs as u64 > limit.saturating_add(1) {
             return Err(UsageError(format!(
                 "--jobs {jobs} is more than the {} numbers in [0, {limit}]",

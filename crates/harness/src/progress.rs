@@ -98,6 +98,13 @@ pub fn cost(row: &Row, done: &[GroupSummary], cap_s: Option<u64>, cores: usize) 
                 Cost { secs: sequential / threads, kind: Some(Kind::RustCpu), once: false }
             }
         }
+        // Their runs are bounded by the parameters the section chose: a deadline (mixed) or
+        // a size measured to take about a second (shared).
+        Example::Shared | Example::Mixed => {
+            let p = &row.params;
+            let secs = p.deadline_ms.map_or(1.0, |ms| ms as f64 / 1e3 / 2.0) + start;
+            Cost { secs, kind: None, once: false }
+        }
     };
     // The sweep skips a row on its own estimate, from the points run so far, which runs lower
     // than this one where the cost per task grows: it will skip what this one puts at over

@@ -185,6 +185,8 @@ pub fn estimate_s(row: &Row, done: &[GroupSummary]) -> Option<f64> {
             });
             Some(delay_s + extra)
         }
-        Example::Cpu => earlier().map(|(_, wall)| wall.max / 1e3).reduce(f64::max),
+        Example::Cpu | Example::Shared | Example::Mixed => {
+            earlier().map(|(_, wall)| wall.max / 1e3).reduce(f64::max)
+        }
     }
 }

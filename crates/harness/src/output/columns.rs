@@ -138,6 +138,9 @@ pub fn columns(section: Section) -> Vec<Column> {
         Section::Cpu => {
             vec![APPROACH, WALL, SPEEDUP, EFFICIENCY, IN_PROCESS, CPU, RSS, THREADS, SWITCHES, RUNS]
         }
+        Section::Mistakes | Section::Shared | Section::Mixed => {
+            vec![APPROACH, WALL, IN_PROCESS, CPU, RSS, THREADS, SWITCHES, RUNS]
+        }
     }
 }
 
