@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Make the latest harness results the committed sample the README quotes.
+"""Make the latest harness results the committed sample the README and docs/ quote.
 
 Copies results/<name>.{json,md,csv} and its charts (.svg) to results/sample/, then
-replaces the README's text between `<!-- sample:<name> -->` and `<!-- /sample:<name> -->`
-with results/sample/<name>.md, up to its "## Every point" section (a sweep's details stay in
-the file). Tests check that the two stay in step (crates/harness/tests/readme.rs) and that
+replaces the text between `<!-- sample:<name> -->` and `<!-- /sample:<name> -->` (in
+README.md or whichever page under docs/ holds them) with results/sample/<name>.md, up to its
+"## Every point" section (a sweep's details stay in the file); and renders the README's
+guide (between `<!-- guide -->` and `<!-- /guide -->`) from the run-all and sweep samples.
+Tests check that they stay in step (crates/harness/tests/readme.rs) and that
 every sample's JSON renders its .md and .csv (tests/golden.rs) and draws its charts
 (tests/charts.rs) byte for byte.
 
@@ -34,7 +36,7 @@ if regenerate and not names:
 names = names or ["run-all"]
 sample.mkdir(parents=True, exist_ok=True)
 readme_path = root / "README.md"
-readme = readme_path.read_text()
+pages = {p: p.read_text() for p in [readme_path, *sorted((root / "docs").glob("*.md"))]}
 for name in names:
     if regenerate:
         json = sample / f"{name}.json"
@@ -56,11 +58,24 @@ for name in names:
         for f in files:
             shutil.copy(f, sample / f.name)
     start, end = f"<!-- sample:{name} -->", f"<!-- /sample:{name} -->"
-    if start not in readme or end not in readme:
-        sys.exit(f"README.md has no {start} … {end} markers")
-    head, rest = readme.split(start, 1)
+    page = next((p for p, text in pages.items() if start in text and end in text), None)
+    if page is None:
+        sys.exit(f"neither README.md nor docs/*.md has the {start} … {end} markers")
+    head, rest = pages[page].split(start, 1)
     _, tail = rest.split(end, 1)
     body = (sample / f"{name}.md").read_text().split("## Every point")[0].strip()
-    readme = f"{head}{start}\n{body}\n{end}{tail}"
-    print(f"results/sample/ and README.md now show results/sample/{name}.md")
-readme_path.write_text(readme)
+    pages[page] = f"{head}{start}\n{body}\n{end}{tail}"
+    print(f"results/sample/ and {page.relative_to(root)} now show results/sample/{name}.md")
+# The guide: every number from the samples, rendered by the harness.
+guide = subprocess.run(
+    ["cargo", "run", "--quiet", "-p", "avt-harness", "--", "guide",
+     str(sample / "run-all.json"), "--sweep", str(sample / "sweep.json")],
+    cwd=root, check=True, capture_output=True, text=True).stdout.strip()
+start, end = "<!-- guide -->", "<!-- /guide -->"
+if start in pages[readme_path]:
+    head, rest = pages[readme_path].split(start, 1)
+    _, tail = rest.split(end, 1)
+    pages[readme_path] = f"{head}{start}\n{guide}\n{end}{tail}"
+    print("README.md's guide is rendered from results/sample/")
+for page, text in pages.items():
+    page.write_text(text)

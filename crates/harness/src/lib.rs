@@ -14,6 +14,7 @@
 
 pub mod binaries;
 pub mod charts;
+pub mod guide;
 pub mod machine;
 pub mod measure;
 pub mod outcome;

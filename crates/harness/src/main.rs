@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use avt_harness::output::files;
 use avt_harness::plan::UsageError;
 use avt_harness::run_all::{RunAllArgs, run_all};
 use avt_harness::sweep::{SweepArgs, sweep};
@@ -55,6 +56,14 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Print the README's guide ("if your program …, choose …") from run-all's results
+    /// and, where given, the sweep's
+    #[command(hide = true)]
+    Guide {
+        run_all: PathBuf,
+        #[arg(long, value_name = "JSON")]
+        sweep: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -87,6 +96,12 @@ fn try_main(cli: Cli) -> Result<ExitCode> {
                 let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
                 note!("rendered {}", names.join(", "));
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Guide { run_all, sweep } => {
+            let run_all = files::load(&run_all)?;
+            let sweep = sweep.map(|p| files::load(&p)).transpose()?;
+            files::to_stdout(&avt_harness::guide::guide(&run_all, sweep.as_ref()))?;
             Ok(ExitCode::SUCCESS)
         }
     }

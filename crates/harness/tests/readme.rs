@@ -1,25 +1,66 @@
-//! The README quotes the committed sample results (results/sample/): they must not drift
-//! apart. `python3 scripts/promote-sample.py <name>…` refreshes both.
+//! The README and the pages under docs/ quote the committed sample results
+//! (results/sample/), and the README's guide is rendered from them: they must not drift
+//! apart. `python3 scripts/promote-sample.py <name>…` refreshes all of them.
+
+use std::path::Path;
+use std::process::Command;
 
 use avt_harness::Results;
 use avt_harness::binaries::project_root;
 
+/// The README and every page under docs/, as (name, text).
+fn pages(root: &Path) -> Vec<(String, String)> {
+    let mut pages = vec![("README.md".to_string(), read(&root.join("README.md")))];
+    if let Ok(dir) = std::fs::read_dir(root.join("docs")) {
+        let mut docs: Vec<_> = dir.flatten().map(|e| e.path()).collect();
+        docs.sort();
+        for doc in docs.into_iter().filter(|p| p.extension().is_some_and(|e| e == "md")) {
+            pages
+                .push((format!("docs/{}", doc.file_name().unwrap().to_string_lossy()), read(&doc)));
+        }
+    }
+    pages
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 #[test]
-fn readme_quotes_the_committed_samples() {
+fn the_pages_quote_the_committed_samples() {
     let root = project_root();
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let pages = pages(&root);
     for name in ["run-all", "run-all-tcp", "sweep", "sweep-tcp"] {
         let sample = root.join("results/sample").join(name);
-        let md = std::fs::read_to_string(sample.with_extension("md")).unwrap();
-        // A sweep's per-point details stay in the file; the README quotes its summary.
+        let md = read(&sample.with_extension("md"));
+        // A sweep's per-point details stay in the file; the pages quote its summary.
         let md = md.split("## Every point").next().unwrap_or_default();
         let quoted = format!("<!-- sample:{name} -->\n{}\n<!-- /sample:{name} -->", md.trim());
-        assert!(readme.contains(&quoted), "README.md does not quote results/sample/{name}.md");
+        let page = pages.iter().find(|(_, text)| text.contains(&format!("<!-- sample:{name} -->")));
+        let (page, text) =
+            page.unwrap_or_else(|| panic!("no page quotes results/sample/{name}.md"));
+        assert!(text.contains(&quoted), "{page} does not quote results/sample/{name}.md as it is");
 
-        let json = std::fs::read_to_string(sample.with_extension("json")).unwrap();
-        let results: Results = serde_json::from_str(&json).unwrap();
+        let results: Results = serde_json::from_str(&read(&sample.with_extension("json"))).unwrap();
         assert!(results.ok, "the committed {name} sample has a failed row");
         assert_eq!(results.environment.profile, "release", "samples come from release builds");
-        assert!(readme.contains(&results.environment.date), "README names the sample's date");
+        assert!(text.contains(&results.environment.date), "{page} names the sample's date");
     }
+}
+
+#[test]
+fn the_readme_guide_is_rendered_from_the_samples() {
+    let root = project_root();
+    let sample = root.join("results/sample");
+    let out = Command::new(env!("CARGO_BIN_EXE_avt-harness"))
+        .arg("guide")
+        .arg(sample.join("run-all.json"))
+        .arg("--sweep")
+        .arg(sample.join("sweep.json"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let guide = String::from_utf8(out.stdout).unwrap();
+    let quoted = format!("<!-- guide -->\n{}\n<!-- /guide -->", guide.trim());
+    assert!(read(&root.join("README.md")).contains(&quoted), "README.md's guide is stale");
 }

@@ -52,10 +52,7 @@ pub fn write_files(results: &Results, out: &Path, name: &str) -> Result<Vec<Path
 /// one, beside the JSON. After a deliberate change of format the committed samples are
 /// regenerated this way: `avt-harness render results/sample/*.json`.
 pub fn render(json: &Path, out: Option<&Path>) -> Result<Vec<PathBuf>> {
-    let text =
-        fs::read_to_string(json).with_context(|| format!("cannot read {}", json.display()))?;
-    let results: Results = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a harness results file", json.display()))?;
+    let results = load(json)?;
     let dir = match out {
         Some(out) => out.to_path_buf(),
         None => json.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf),
@@ -68,6 +65,14 @@ pub fn render(json: &Path, out: Option<&Path>) -> Result<Vec<PathBuf>> {
     let mut written = vec![md, csv_path];
     written.extend(crate::charts::write(&results, &dir, &results.command)?);
     Ok(written)
+}
+
+/// A results file as written by run-all or the sweep.
+pub fn load(json: &Path) -> Result<Results> {
+    let text =
+        fs::read_to_string(json).with_context(|| format!("cannot read {}", json.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a harness results file", json.display()))
 }
 
 /// Writes `text` to stdout. The error is the caller's to tell apart: a closed pipe
