@@ -18,7 +18,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use crate::Results;
 use crate::outcome::Failure;
 use crate::output;
-use crate::plan::Example;
+use crate::plan::{Example, Section};
 use crate::summary::{self, GroupSummary, RowSummary};
 
 /// The whole picture, and the margin on its right that holds the legend.
@@ -27,6 +27,8 @@ const LEGEND_W: u32 = 280;
 const FONT: &str = "sans-serif";
 /// The series' lines and the ideal's.
 const IDEAL: RGBColor = RGBColor(110, 110, 110);
+
+mod mistakes;
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
@@ -727,8 +729,8 @@ fn baseline_of<'a>(groups: &[&'a GroupSummary], approach: &str) -> Option<&'a st
 /// run-all's bar chart: io wall ÷ ideal and cpu speedup, a bar per contender, as
 /// (file name, SVG).
 pub fn run_all_chart(r: &Results, name: &str) -> Result<(String, String)> {
-    let io = bars(r, Example::Io, |row| row.x_ideal);
-    let cpu = bars(r, Example::Cpu, |row| row.speedup);
+    let io = bars(r, Section::Io, |row| row.x_ideal);
+    let cpu = bars(r, Section::Cpu, |row| row.speedup);
     let cores = r.environment.logical_cpus.min(r.settings.threads) as f64;
     let panels = [
         ("io: wall time ÷ one wait (lower is better)", io, (1.0, "ideal 1×".to_string())),
@@ -754,19 +756,29 @@ pub fn run_all_chart(r: &Results, name: &str) -> Result<(String, String)> {
 
 /// Writes run-all's chart into `out`; returns the file written.
 pub fn write_run_all(r: &Results, out: &Path, name: &str) -> Result<Vec<PathBuf>> {
-    let (file, svg) = run_all_chart(r, name)?;
-    Ok(vec![write_svg(out.join(file), &svg)?])
+    let mut files = Vec::new();
+    // The bars of io and cpu (run-all's first chart), unless only other sections ran.
+    let others_only = !r.groups.is_empty()
+        && r.groups.iter().all(|g| ![Section::Io, Section::Cpu].contains(&g.section));
+    if !others_only {
+        let (file, svg) = run_all_chart(r, name)?;
+        files.push(write_svg(out.join(file), &svg)?);
+    }
+    if let Some((file, svg)) = mistakes::chart(r, name)? {
+        files.push(write_svg(out.join(file), &svg)?);
+    }
+    Ok(files)
 }
 
-/// (contender, value or why none) for every row of `example`'s groups, baselines left out.
+/// (contender, value or why none) for every row of `section`'s groups, baselines left out.
 fn bars(
     r: &Results,
-    example: Example,
+    section: Section,
     value: fn(&RowSummary) -> Option<f64>,
 ) -> Vec<(String, Result<f64, Missing>)> {
     r.groups
         .iter()
-        .filter(|g| g.example == example)
+        .filter(|g| g.section == section)
         .flat_map(|g| &g.rows)
         .filter(|row| !row.baseline)
         .map(|row| (row.approach.clone(), value(row).ok_or_else(|| why_missing(row))))

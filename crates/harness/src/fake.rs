@@ -8,6 +8,7 @@ use std::thread;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use avt_common::shared::shared_checksum;
 use avt_common::{Params, Report, cpu_checksum, io_checksum, known_pi};
 use clap::Args;
 
@@ -71,11 +72,25 @@ pub fn fake(args: FakeArgs) -> Result<ExitCode> {
     thread::sleep(hold);
     threads.into_iter().for_each(|t| t.join().expect("fake thread"));
     std::hint::black_box(&memory);
+    // As an example's watchdog would: the deadlock variant never finishes, and says so.
+    let deadlock = args.example.first().is_some_and(|e| e == "shared")
+        && args.example.windows(2).any(|w| w == ["--variant", avt_common::shared::DEADLOCK]);
+    if deadlock {
+        let marker = avt_common::shared::DEADLOCK_MARKER;
+        eprintln!(
+            "fake: error: {marker} 10 ms; 2 workers each hold one lock and wait for the other"
+        );
+        return Ok(ExitCode::from(1));
+    }
     if !args.example.is_empty() {
         let mut report = answer(&args.example, args.wrong_checksum);
         if args.lose > 0 {
             report.result = report.result.saturating_sub(args.lose);
-            report.checksum = format!("{:016x}", io_checksum(report.result as usize));
+            let checksum = match (report.params.workers, report.params.increments) {
+                (Some(w), Some(m)) => shared_checksum(w as u64 * m, report.result),
+                _ => io_checksum(report.result as usize),
+            };
+            report.checksum = format!("{checksum:016x}");
         }
         let mut line: serde_json::Value = serde_json::from_str(&report.to_json())?;
         if let (Some(late), Some(fields)) = (args.late, line.as_object_mut()) {
@@ -120,7 +135,18 @@ fn answer(example: &[String], wrong: bool) -> Report {
     let sequential = example.iter().any(|a| a == "--sequential");
     let variant = example.iter().position(|a| a == "--variant").and_then(|at| example.get(at + 1));
     let threads = if sequential { 1 } else { value("--threads").unwrap_or(1) as usize };
-    let (params, result, checksum) = if example.first().is_some_and(|e| e == "cpu") {
+    let (params, result, checksum) = if example.first().is_some_and(|e| e == "shared") {
+        let (workers, increments) = (value("--workers").unwrap_or(1), value("--increments"));
+        let total = workers * increments.unwrap_or(1);
+        let params = Params {
+            threads,
+            workers: Some(workers as usize),
+            increments,
+            variant: variant.cloned(),
+            ..Params::default()
+        };
+        (params, total, shared_checksum(total, total))
+    } else if example.first().is_some_and(|e| e == "cpu") {
         let (limit, jobs) = (value("--limit").unwrap_or(0), value("--jobs").map(|j| j as usize));
         let count = known_pi(limit).unwrap_or_else(|| avt_common::count_primes_in(0..limit + 1));
         let params = Params {

@@ -23,6 +23,7 @@ pub mod plan;
 pub mod progress;
 pub mod run_all;
 pub mod runner;
+pub mod sections;
 pub mod server;
 pub mod setup;
 pub mod stats;
@@ -77,9 +78,31 @@ pub struct Settings {
     pub bin_dir: PathBuf,
     /// Where the io rows' waits came from: a sleep, or requests to the delay server.
     pub source: server::Source,
+    /// Sections whose rows run their own number of runs (run-all's `mistakes` and `shared`);
+    /// the others run `runs` after `warmup`.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub rounds: Vec<SectionRounds>,
     /// sweep only: the points and the cap.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sweep: Option<sweep::SweepSettings>,
+}
+
+/// The runs of one section's rows, where they differ from the command's.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SectionRounds {
+    pub section: plan::Section,
+    pub runs: usize,
+    pub warmup: usize,
+}
+
+impl Settings {
+    /// (counted runs, warm-ups) per row of `section`.
+    pub fn rounds_of(&self, section: plan::Section) -> (usize, usize) {
+        self.rounds
+            .iter()
+            .find(|r| r.section == section)
+            .map_or((self.runs, self.warmup), |r| (r.runs, r.warmup))
+    }
 }
 
 /// Fails unless every row's program exists (Python is found on PATH, not checked here).

@@ -122,6 +122,17 @@ pub enum Section {
 }
 
 impl Section {
+    /// Its name on the command line (`--sections mistakes`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Section::Io => "io",
+            Section::Cpu => "cpu",
+            Section::Mistakes => "mistakes",
+            Section::Shared => "shared",
+            Section::Mixed => "mixed",
+        }
+    }
+
     /// The section whose tables results files written before sections existed hold.
     pub fn of_example(example: Example) -> Section {
         match example {
@@ -202,6 +213,12 @@ impl Contender {
             ),
             contender(PYTHON_SEQUENTIAL, "threading_example.py", true, &[Example::Cpu]),
         ]
+    }
+
+    /// The same program running `variant` (a way other than its right way, or the right way
+    /// named explicitly), shown as `name`: e.g. "tokio (blocking-sleep, 1 thread)".
+    pub fn with_variant(&self, variant: &str, name: String) -> Contender {
+        Contender { name, variant: Some(variant.to_string()), ..self.clone() }
     }
 
     /// The row that runs `example` with `params` (`params.threads` is forced to 1 for a
@@ -341,4 +358,22 @@ impl Python {
 /// 30 times slower), so its runs take about as long as the Rust sequential one.
 pub fn python_cpu(cpu: CpuParams) -> CpuParams {
     CpuParams { limit: (cpu.limit / 10).max(cpu.jobs as u64 - 1), ..cpu }
+}
+
+/// shared parameters: W workers each add 1 to one counter M times.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SharedParams {
+    pub workers: usize,
+    pub increments: u64,
+}
+
+impl SharedParams {
+    pub fn with_threads(self, threads: usize) -> Params {
+        Params {
+            threads,
+            workers: Some(self.workers),
+            increments: Some(self.increments),
+            ..Params::default()
+        }
+    }
 }

@@ -70,7 +70,7 @@ pub fn cost(row: &Row, done: &[GroupSummary], cap_s: Option<u64>, cores: usize) 
     let cost = match row.example {
         Example::Io => {
             let p = &row.params;
-            let wait = p.delay_ms.unwrap_or(0) as f64 / 1e3;
+            let wait = p.delay_ms.unwrap_or(0) as f64 / 1e3 * waits(row) as f64;
             let floor = wait + p.tasks.unwrap_or(0) as f64 * per_task_s(&row.approach);
             let secs = crate::sweep::estimate_s(row, done).unwrap_or(0.0).max(floor) + start;
             let measured = done.iter().flat_map(|g| &g.rows).any(|r| {
@@ -94,13 +94,17 @@ pub fn cost(row: &Row, done: &[GroupSummary], cap_s: Option<u64>, cores: usize) 
                 let secs = sequential * PYTHON_CPU_FACTOR + start;
                 Cost { secs, kind: Some(Kind::PythonCpu), once: false }
             } else {
-                let threads = row.params.threads.clamp(1, cores.max(1)) as f64;
+                let threads = match row.params.variant.as_deref() {
+                    // The counting on one thread (run-all's mistakes section).
+                    Some("current-thread") => 1.0,
+                    _ => row.params.threads.clamp(1, cores.max(1)) as f64,
+                };
                 Cost { secs: sequential / threads, kind: Some(Kind::RustCpu), once: false }
             }
         }
-        // Their runs are bounded by the parameters the section chose: a deadline (mixed) or
-        // a size measured to take about a second (shared).
-        Example::Shared | Example::Mixed => {
+        Example::Shared => Cost { secs: shared_s(row) + start, kind: None, once: false },
+        // Their runs are bounded by the parameters the section chose: a deadline.
+        Example::Mixed => {
             let p = &row.params;
             let secs = p.deadline_ms.map_or(1.0, |ms| ms as f64 / 1e3 / 2.0) + start;
             Cost { secs, kind: None, once: false }
@@ -113,6 +117,45 @@ pub fn cost(row: &Row, done: &[GroupSummary], cap_s: Option<u64>, cores: usize) 
         cost.secs > 2.0 * cap as f64 || crate::sweep::skip_reason(row, done, cap as f64).is_some()
     });
     if skipped { Cost::NOTHING } else { cost }
+}
+
+/// Waits one io run takes in a row: 1, or for `blocking-sleep` (each thread sleeps out one
+/// fetch at a time; asyncio's one loop: every fetch) ⌈N/T⌉.
+fn waits(row: &Row) -> usize {
+    let p = &row.params;
+    if p.variant.as_deref() != Some("blocking-sleep") {
+        return 1;
+    }
+    let threads = if row.python { 1 } else { p.threads.max(1) };
+    p.tasks.unwrap_or(1).div_ceil(threads)
+}
+
+/// Seconds a shared run takes: W × M increments at the rate each way to share measured on
+/// the committed 2-core machine (docs/shared-state.md); a deadlock: its watchdog's wait.
+fn shared_s(row: &Row) -> f64 {
+    let p = &row.params;
+    let increments = p.workers.unwrap_or(1) as f64 * p.increments.unwrap_or(0) as f64;
+    let variant = p.variant.as_deref().unwrap_or("");
+    if variant == "deadlock" {
+        let at = row.spec.args.iter().position(|a| a == "--watchdog-ms");
+        let ms = at.and_then(|i| row.spec.args.get(i + 1)?.parse::<f64>().ok());
+        return ms.unwrap_or(avt_common::shared::WATCHDOG_MS as f64) / 1e3 + 0.05;
+    }
+    let per_s = match (row.python, row.approach.starts_with("python-asyncio"), variant) {
+        (true, false, "plain") => 3e6,
+        (true, false, "forced-race") => 3e4,
+        (true, false, "forced-race-locked") => 4e3,
+        (true, false, _) => 5e5,
+        (true, true, "forced-race-locked") => 3e4,
+        (true, true, _) => 6e4,
+        (false, _, "async-mutex") => 1.3e6,
+        (false, _, "channel") => 2.5e6,
+        (false, _, "lock-order") => 4e6,
+        (false, _, "mutex") => 4e7,
+        (false, _, "sharded") => 3e8,
+        (false, _, _) => 8e7,
+    };
+    increments / per_s + 0.01
 }
 
 /// Seconds an io run takes per task in flight beyond its wait, by approach, as the committed
@@ -141,6 +184,8 @@ fn sequential_cpu_s(limit: u64) -> f64 {
 pub struct Eta {
     /// Runs per row: warm-ups and counted runs.
     rounds: usize,
+    /// Per group, where groups run their own number of runs (see [`Eta::set_rounds`]).
+    group_rounds: Vec<usize>,
     /// Per group, per row.
     rows: Vec<Vec<RowEta>>,
 }
@@ -157,7 +202,7 @@ struct RowEta {
 
 impl Eta {
     pub fn new(rounds: usize) -> Eta {
-        Eta { rounds, rows: Vec::new() }
+        Eta { rounds, group_rounds: Vec::new(), rows: Vec::new() }
     }
 
     fn row(&mut self, group: usize, row: usize) -> &mut RowEta {
@@ -176,6 +221,11 @@ impl Eta {
             rows.resize(row + 1, blank);
         }
         &mut rows[row]
+    }
+
+    /// Runs per row (warm-ups and counted) of each group, where they differ by group.
+    pub fn set_rounds(&mut self, rounds: Vec<usize>) {
+        self.group_rounds = rounds;
     }
 
     pub fn set_cost(&mut self, group: usize, row: usize, cost: Cost) {
@@ -212,18 +262,20 @@ impl Eta {
     pub fn left_s(&self) -> f64 {
         let kinds = [Kind::Io, Kind::PythonIo, Kind::RustCpu, Kind::PythonCpu];
         let corrections = kinds.map(|k| (k, self.correction(k)));
+        let rounds = |g: usize| self.group_rounds.get(g).copied().unwrap_or(self.rounds);
         self.rows
             .iter()
-            .flatten()
-            .filter(|r| !r.stopped)
-            .map(|r| {
+            .enumerate()
+            .flat_map(|(g, rows)| rows.iter().map(move |r| (g, r)))
+            .filter(|(_, r)| !r.stopped)
+            .map(|(g, r)| {
                 let per_run = if r.finished > 0 {
                     r.finished_s / r.finished as f64
                 } else {
                     let correct = corrections.iter().find(|(k, _)| Some(*k) == r.cost.kind);
                     r.cost.secs * correct.map_or(1.0, |(_, c)| *c)
                 };
-                let runs = if r.cost.once { 1 } else { self.rounds };
+                let runs = if r.cost.once { 1 } else { rounds(g) };
                 runs.saturating_sub(r.started) as f64 * per_run
             })
             .sum()
@@ -300,6 +352,13 @@ impl Progress {
         if stderr.write_all(text.as_bytes()).and_then(|()| stderr.flush()).is_err() {
             self.failed = true;
         }
+    }
+
+    /// Where groups run their own number of runs: (rows, runs per row) of every group.
+    pub fn set_rounds(&mut self, groups: impl Iterator<Item = (usize, usize)>) {
+        let groups: Vec<(usize, usize)> = groups.collect();
+        self.total = groups.iter().map(|(rows, rounds)| rows * rounds).sum();
+        self.eta.set_rounds(groups.iter().map(|&(_, rounds)| rounds).collect());
     }
 
     /// (Re-)estimates group `first` and those after it (`later`, from `first` on) from the
@@ -439,6 +498,42 @@ mod tests {
         // A tenth of the limit is some 30 times less work.
         let tenth = sequential_cpu_s(avt_common::LIMIT / 10) / CPU_S_AT_DEFAULT;
         assert!((0.03..0.04).contains(&tenth), "{tenth}");
+    }
+
+    /// run-all's mistakes and shared rows: a blocking sleep waits out the fetches a thread at a
+    /// time, the counting on one thread has one core, a shared run its increments at its way's
+    /// rate, a deadlock its watchdog; and groups with runs of their own count theirs.
+    #[test]
+    fn the_mistakes_and_shared_rows_cost_what_their_variant_does() {
+        let bin = std::path::Path::new("/bin");
+        let tokio = Contender::rust(bin, Approach::Tokio);
+        let io = IoParams { tasks: 3, delay_ms: 500 };
+        let row = |variant: &str, t| {
+            tokio.with_variant(variant, variant.into()).row(Example::Io, io.with_threads(t))
+        };
+        let secs = |row: &Row| cost(row, &[], None, 2).secs;
+        assert!((secs(&row("join-set", 2)) - 0.5).abs() < 0.01);
+        assert!((secs(&row("blocking-sleep", 2)) - 1.0).abs() < 0.01, "⌈3/2⌉ waits");
+        assert!((secs(&row("blocking-sleep", 1)) - 1.5).abs() < 0.01, "3 waits");
+        let cpu = CpuParams { limit: avt_common::LIMIT, jobs: 64 };
+        let on_one = tokio.with_variant("current-thread", "ct".into());
+        assert_eq!(secs(&on_one.row(Example::Cpu, cpu.with_threads(2))), CPU_S_AT_DEFAULT);
+
+        let shared = crate::plan::SharedParams { workers: 8, increments: 250_000 };
+        let way =
+            |v: &str| tokio.with_variant(v, v.into()).row(Example::Shared, shared.with_threads(2));
+        assert!(secs(&way("async-mutex")) > 1.0 && secs(&way("atomic")) < 0.1);
+        let mut deadlock = way("deadlock");
+        deadlock.spec.args.extend(["--watchdog-ms".into(), "500".into()]);
+        assert!((secs(&deadlock) - 0.55).abs() < 0.01);
+
+        let mut eta = Eta::new(6);
+        eta.set_rounds(vec![6, 2]);
+        let one = Cost { secs: 1.0, kind: None, once: false };
+        eta.set_cost(0, 0, one);
+        eta.set_cost(1, 0, one);
+        eta.set_cost(1, 1, one);
+        assert_eq!(eta.left_s(), 6.0 + 2.0 * 2.0);
     }
 
     /// Replays a committed sweep (every run's wall time, in order) through the estimate, as

@@ -7,15 +7,17 @@ use avt_common::{MAX_DELAY_MS, MAX_LIMIT, MAX_TASKS, MAX_THREADS};
 use clap::Args;
 
 use crate::plan::{self, CpuParams, IoParams, Section};
+use crate::sections::{self, MistakesSizes};
 use crate::setup::{Command, Setup, SharedArgs};
 
 /// Options of `run-all`.
 #[derive(Args, Debug)]
 pub struct RunAllArgs {
-    /// Counted runs per row [default: 5; --quick: 1]
+    /// Counted runs per row [default: 5, mistakes 2, shared 3; --quick: 1]
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1000))]
     runs: Option<u64>,
-    /// Uncounted warm-up runs per row, before the counted ones [default: 1; --quick: 0]
+    /// Uncounted warm-up runs per row, before the counted ones [default: 1, mistakes and
+    /// shared 0; --quick: 0]
     #[arg(long, value_parser = clap::value_parser!(u64).range(0..=100))]
     warmup: Option<u64>,
     /// io: fetches per run [default: 3, the article's; --quick: 20]
@@ -71,10 +73,24 @@ pub fn run_all(args: RunAllArgs) -> Result<ExitCode> {
     if setup.has(Section::Cpu) {
         groups.extend(setup.cpu_groups(cpu, threads));
     }
+    // The sections with runs of their own (fewer, no warm-up: their rows are slow on purpose).
+    let given = (args.runs, args.warmup);
+    let mut rounds = Vec::new();
+    if setup.has(Section::Mistakes) {
+        let r = sections::rounds(Section::Mistakes, sections::MISTAKES_RUNS, given, quick);
+        groups.extend(setup.mistakes_groups(MistakesSizes::new(threads, cpu, quick), &r));
+        rounds.push(r);
+    }
+    if setup.has(Section::Shared) {
+        let r = sections::rounds(Section::Shared, sections::SHARED_RUNS, given, quick);
+        groups.extend(setup.shared_groups(threads, quick, &r));
+        rounds.push(r);
+    }
     let runs = pick(args.runs, 5, 1) as usize;
     let mut settings =
         setup.settings(runs, pick(args.warmup, 1, 0) as usize, threads, args.timeout_s);
     settings.quick = quick;
+    settings.rounds = rounds;
     settings.io = setup.has(Section::Io).then_some(io);
     if setup.has(Section::Cpu) {
         settings.cpu = Some(cpu);

@@ -48,7 +48,7 @@ pub struct SharedArgs {
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<Approach>,
     /// Only these sections (comma-separated; --examples is another name for it)
-    /// [default: io,cpu; with --source tcp: io]
+    /// [default: run-all io,cpu,mistakes,shared; sweep io,cpu; with --source tcp: io]
     #[arg(long, visible_alias = "examples", value_enum, value_delimiter = ',')]
     sections: Vec<Section>,
     /// io: wait on a timer (the article's) or on real requests to a delay server
@@ -80,9 +80,9 @@ pub struct Setup {
     pub source: Source,
     /// Where the results go (checked writable).
     pub out: PathBuf,
-    rust: Vec<Contender>,
+    pub(crate) rust: Vec<Contender>,
     /// python-asyncio, python-threading and python-sequential, when python3 was found.
-    python: Option<(Python, [Contender; 3])>,
+    pub(crate) python: Option<(Python, [Contender; 3])>,
     python_missing: Option<String>,
 }
 
@@ -101,7 +101,12 @@ impl Setup {
         // The source changes only the io rows: over tcp, cpu runs only when asked for.
         let sections = match (args.sections.is_empty(), args.source) {
             (false, _) => args.sections,
-            (true, Source::Sleep) => vec![Section::Io, Section::Cpu],
+            (true, Source::Sleep) => match command {
+                Command::RunAll => {
+                    vec![Section::Io, Section::Cpu, Section::Mistakes, Section::Shared]
+                }
+                Command::Sweep => vec![Section::Io, Section::Cpu],
+            },
             (true, Source::Tcp) => vec![Section::Io],
         };
         let bin_dir = binaries::bin_dir(args.bin_dir)?;
@@ -229,6 +234,7 @@ impl Setup {
             quick: false,
             bin_dir: self.bin_dir.clone(),
             source: self.source,
+            rounds: Vec::new(),
             sweep: None,
         }
     }
@@ -258,6 +264,12 @@ impl Setup {
         // The sweep's cap, for the estimate of the time left (a row over it will be skipped).
         let cap_s = settings.sweep.as_ref().map(|s| s.cap_s);
         let mut runner = Runner::new(rows, settings.runs, settings.warmup, timeout);
+        // Sections with runs of their own (run-all's mistakes and shared).
+        let rounds: Vec<(usize, usize)> =
+            groups.iter().map(|g| settings.rounds_of(g.section)).collect();
+        runner.progress.set_rounds(
+            groups.iter().zip(&rounds).map(|(g, (runs, warmup))| (g.rows.len(), runs + warmup)),
+        );
         let mut summaries = Vec::new();
         let mut warned = false;
         let last = groups.len().saturating_sub(1);
@@ -265,6 +277,7 @@ impl Setup {
             before(&mut groups[index], &summaries);
             // What is left, from what ran so far: this group's rows are now marked if skipped.
             runner.progress.plan(&groups[index..], index, &summaries, cap_s);
+            (runner.runs, runner.warmup) = rounds[index];
             let group = &groups[index];
             let mut reference = Reference::for_group(group);
             if runner.run_group(index, group, &mut reference).is_err() {

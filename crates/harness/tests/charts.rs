@@ -175,3 +175,51 @@ fn the_committed_sample_charts_are_what_their_json_draws() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// run-all's mistakes chart: a row per approach and variant with its ticker p99 (bar) and max
+/// (diamond) on a log scale; a row without a ticker keeps its place with an ✕ and why. Drawn
+/// from the committed run-all sample's rows, renamed as variants and given ticker figures.
+#[test]
+fn the_mistakes_chart_names_every_row_and_both_figures() {
+    use avt_harness::plan::Section;
+    use avt_harness::stats::Stat;
+    let dir = temp_dir("charts-mistakes");
+    let mut r = sample("", "run-all");
+    let mut mistakes = Vec::new();
+    for group in r.groups.iter().filter(|g| g.section != Section::Cpu || g.baseline().is_some()) {
+        let mut group = group.clone();
+        group.section = Section::Mistakes;
+        for (i, row) in group.rows.iter_mut().enumerate() {
+            if !row.baseline {
+                row.approach = format!("{} (variant-{i})", row.approach);
+            }
+            let ms = 10f64.powi(i as i32 % 4) * 1e3;
+            for (key, v) in [("ticker.p99_us", ms), ("ticker.max_us", ms * 3.0)] {
+                row.metrics.insert(key.into(), Stat { median: v, min: v, max: v });
+            }
+        }
+        mistakes.push(group);
+    }
+    let failed = mistakes[0].rows.iter_mut().find(|r| r.approach.starts_with("smol")).unwrap();
+    failed.failure = Some(Failure::TimedOut { after_s: 120 });
+    r.groups.extend(mistakes.clone());
+    let written = charts::write_run_all(&r, &dir, "run-all").unwrap();
+    let file = dir.join("run-all-mistakes.svg");
+    assert_eq!(written, [dir.join("run-all.svg"), file.clone()]);
+    let names: Vec<String> = mistakes
+        .iter()
+        .flat_map(|g| &g.rows)
+        .filter(|row| !row.baseline && row.failure.is_none())
+        .map(|row| row.approach.clone())
+        .collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let keys = ["ticker p99", "ticker max", "log scale", "timed out after 120 s", "smol (variant-"];
+    assert_svg(&file, &[&names[..], &keys].concat());
+    // The io and cpu bars leave the mistakes rows out.
+    assert!(!read(&written[0]).contains("(variant-"), "run-all.svg shows io and cpu only");
+    // Only the mistakes section: its chart alone.
+    r.groups = mistakes;
+    let written = charts::write_run_all(&r, &dir, "only").unwrap();
+    assert_eq!(written, [dir.join("only-mistakes.svg")]);
+    let _ = std::fs::remove_dir_all(dir);
+}

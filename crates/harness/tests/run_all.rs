@@ -6,6 +6,7 @@ mod common;
 use std::process::Command;
 
 use avt_harness::outcome::Failure;
+use avt_harness::plan::Section;
 use common::{HARNESS, harness, python_or_note, stand_in, stand_ins, temp_dir};
 
 #[test]
@@ -33,6 +34,8 @@ fn failing_rows_are_marked_and_the_others_still_run() {
             "--jobs",
             "4",
             "--no-python",
+            "--sections",
+            "io,cpu",
         ],
     );
     let _ = std::fs::remove_dir_all(&bin_dir);
@@ -65,15 +68,20 @@ fn quick_run_all_over_the_five_crates_verifies_every_row() {
     let names = ["std-threads", "tokio", "async-std", "smol", "rayon"];
     let with_python = python_or_note("the Python rows of the quick run-all");
     let python: &[&str] = if with_python { &["python-asyncio", "python-threading"] } else { &[] };
-    let (io, cpu) = (&results.groups[0], &results.groups[1]);
+    // The sections with rows of their own (mistakes, shared): tests/sections.rs.
+    let sections = [Section::Io, Section::Cpu];
+    let groups: Vec<_> = results.groups.iter().filter(|g| sections.contains(&g.section)).collect();
+    let (io, cpu) = (groups[0], groups[1]);
     let mut expected = vec![
         (io, names.iter().chain(python).copied().collect::<Vec<_>>()),
         (cpu, ["sequential"].iter().chain(&names).copied().collect()),
     ];
     if with_python {
-        expected.push((&results.groups[2], vec!["python-sequential", "python-threading"]));
+        expected.push((groups[2], vec!["python-sequential", "python-threading"]));
     }
-    assert_eq!(results.groups.len(), expected.len(), "{:?}", results.groups);
+    assert_eq!(groups.len(), expected.len(), "{groups:?}");
+    let others: Vec<Section> = results.groups.iter().map(|g| g.section).collect();
+    assert!(others.contains(&Section::Mistakes) && others.contains(&Section::Shared), "{others:?}");
     for (group, expected) in expected {
         let got: Vec<&str> = group.rows.iter().map(|r| r.approach.as_str()).collect();
         assert_eq!(got, expected);
@@ -88,7 +96,7 @@ fn quick_run_all_over_the_five_crates_verifies_every_row() {
     assert!(cpu.row("sequential").unwrap().speedup.is_some());
     assert_eq!(cpu.baseline().map(|r| r.approach.as_str()), Some("sequential"));
     if with_python {
-        let cpu_python = &results.groups[2];
+        let cpu_python = groups[2];
         assert!(cpu_python.row("python-threading").unwrap().speedup.is_some());
         assert!(cpu_python.rows.iter().all(|r| r.python));
     }
@@ -138,7 +146,8 @@ fn an_invalid_value_names_the_valid_ones_on_its_one_line() {
 fn an_approach_asked_for_twice_is_one_row() {
     let bins = temp_dir("dup-bins");
     stand_ins(&bins, "");
-    let args = ["--bin-dir", bins.to_str().unwrap(), "--only", "tokio,smol,tokio"];
+    let args =
+        ["--bin-dir", bins.to_str().unwrap(), "--only", "tokio,smol,tokio", "--sections", "io,cpu"];
     let rest = ["--limit", "1000", "--jobs", "4", "--runs", "1", "--warmup", "0", "--no-python"];
     let (out, results, dir) = harness("run-all", "dup", &[&args[..], &rest].concat());
     let _ = std::fs::remove_dir_all(&bins);

@@ -131,6 +131,88 @@ const SWITCHES: Column = Column::new(
 );
 const RUNS: Column = Column::new("runs", None, |r, _, _| r.runs.to_string());
 
+// The mistakes and shared sections' columns (run-all; see `crate::sections`).
+
+/// A row named with its variant (and its threads where they differ from the group's).
+const NAMED: Column =
+    Column::new("approach", Some(("approach", Width::Left(32))), |r, _, _| r.approach.clone());
+/// The same, wide enough for "python-threading (forced-race-locked)".
+const NAMED_WIDE: Column =
+    Column::new("approach", Some(("approach", Width::Left(37))), |r, _, _| r.approach.clone());
+/// Wall time: the median alone on the terminal (the range in Markdown).
+const WALL_MEDIAN: Column =
+    Column::new("wall ms", Some(("wall ms", Width::Right(8))), |r, _, form| {
+        let mark = match (r.noisy, form) {
+            (false, _) => "",
+            (true, Form::Terminal) => "*",
+            (true, Form::Markdown) => " \\*",
+        };
+        figure(&r.wall_ms, ms, form) + mark
+    });
+/// io: × ideal; cpu: speedup over the group's baseline.
+const VS: Column =
+    Column::new("× ideal (io) / speedup (cpu)", Some(("×id/spd", Width::Right(7))), |r, _, _| {
+        times(r.x_ideal.or(r.speedup))
+    });
+const TICK_P99: Column =
+    Column::metric("ticker p99 ms", Some(("p99 ms", Width::Right(7))), "ticker.p99_us", us_as_ms);
+const TICK_MAX: Column =
+    Column::metric("ticker max ms", Some(("max ms", Width::Right(7))), "ticker.max_us", us_as_ms);
+/// The worker threads the example says it ran the work on (current-thread: 1).
+const WORKERS: Column = Column::new("workers", Some(("T", Width::Right(3))), |r, _, _| {
+    r.worker_threads.map_or("-".into(), |t| t.to_string())
+});
+const WORKERS_MD: Column = Column { terminal: None, ..WORKERS };
+const CPU_MD: Column = Column { terminal: None, ..CPU };
+/// The result as checked: ✓ and the result, or the expected outcome the row met.
+const VERIFIED: Column =
+    Column::new("verified", Some(("ok", Width::Right(3))), |r, _, form| match (form, r.result) {
+        (Form::Terminal, Some(_)) => "✓".into(),
+        (Form::Markdown, Some(result)) => format!("✓ {result}"),
+        (_, None) => "-".into(),
+    });
+const RATE: Column = Column::metric(
+    "increments/s",
+    Some(("incr/s", Width::Right(8))),
+    "increments_per_s",
+    per_second,
+);
+/// The total as checked against W × M: ✓, the measured total of a race that lost updates, or
+/// "deadlock detected" where the watchdog named it.
+const TOTAL: Column = Column::new("total", Some(("total", Width::Left(17))), |r, g, _| {
+    let deadlock = matches!(
+        &r.outcome,
+        Some(crate::outcome::Failure::Exit { message, .. })
+            if message.contains(avt_common::shared::DEADLOCK_MARKER)
+    );
+    match (deadlock, r.result, g.expected.result) {
+        (true, ..) => "deadlock detected".into(),
+        (false, Some(got), Some(total)) if got < total => format!("{got} (race)"),
+        (false, Some(got), _) => format!("{got} ✓"),
+        (false, None, _) => "-".into(),
+    }
+});
+/// Updates lost (the Python originals report theirs; a Rust row that lost one failed).
+const LOST: Column = Column::metric("lost updates", Some(("lost", Width::Right(6))), "lost", count);
+
+/// Microseconds as ms.
+fn us_as_ms(us: f64) -> String {
+    ms(us / 1e3)
+}
+
+/// A rate per second: 1.2 M, 350 k.
+fn per_second(v: f64) -> String {
+    if v >= 1e9 {
+        format!("{:.2} G", v / 1e9)
+    } else if v >= 1e6 {
+        format!("{:.1} M", v / 1e6)
+    } else if v >= 1e3 {
+        format!("{:.0} k", v / 1e3)
+    } else {
+        format!("{v:.0}")
+    }
+}
+
 /// The columns of a section's tables.
 pub fn columns(section: Section) -> Vec<Column> {
     match section {
@@ -138,7 +220,32 @@ pub fn columns(section: Section) -> Vec<Column> {
         Section::Cpu => {
             vec![APPROACH, WALL, SPEEDUP, EFFICIENCY, IN_PROCESS, CPU, RSS, THREADS, SWITCHES, RUNS]
         }
-        Section::Mistakes | Section::Shared | Section::Mixed => {
+        Section::Mistakes => vec![
+            NAMED,
+            WALL_MEDIAN,
+            VS,
+            TICK_P99,
+            TICK_MAX,
+            WORKERS,
+            THREADS,
+            RSS,
+            CPU,
+            VERIFIED,
+            RUNS,
+        ],
+        Section::Shared => vec![
+            NAMED_WIDE,
+            RATE,
+            TOTAL,
+            LOST,
+            WALL_MEDIAN,
+            WORKERS_MD,
+            THREADS,
+            SWITCHES,
+            CPU_MD,
+            RUNS,
+        ],
+        Section::Mixed => {
             vec![APPROACH, WALL, IN_PROCESS, CPU, RSS, THREADS, SWITCHES, RUNS]
         }
     }

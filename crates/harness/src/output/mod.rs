@@ -97,6 +97,20 @@ fn preamble(r: &Results) -> Vec<String> {
             s.threads
         ),
     ];
+    // Sections with runs of their own (run-all's mistakes and shared) say so.
+    for rounds in &s.rounds {
+        let warmup = match rounds.warmup {
+            0 => "no warm-up".to_string(),
+            1 => "after 1 warm-up".to_string(),
+            w => format!("after {w} warm-ups"),
+        };
+        lines.push(format!(
+            "{}: {} counted run{} per row, {warmup} (its own, as its tables say).",
+            rounds.section.name(),
+            rounds.runs,
+            if rounds.runs == 1 { "" } else { "s" },
+        ));
+    }
     if r.partial {
         lines.push(format!(
             "PARTIAL RESULTS: the {} group(s) measured when this was written; the command did \
