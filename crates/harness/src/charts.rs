@@ -18,7 +18,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use crate::Results;
 use crate::outcome::Failure;
 use crate::output;
-use crate::plan::Example;
+use crate::plan::{Example, Section};
 use crate::summary::{self, GroupSummary, RowSummary};
 
 /// The whole picture, and the margin on its right that holds the legend.
@@ -766,7 +766,8 @@ fn bars(
 ) -> Vec<(String, Result<f64, Missing>)> {
     r.groups
         .iter()
-        .filter(|g| g.example == example)
+        // The example's own section: the scale section's io rows are not the io bars.
+        .filter(|g| g.example == example && g.section == Section::of_example(example))
         .flat_map(|g| &g.rows)
         .filter(|row| !row.baseline)
         .map(|row| (row.approach.clone(), value(row).ok_or_else(|| why_missing(row))))

@@ -123,6 +123,9 @@ fn per_task_s(approach: &str) -> f64 {
     match approach {
         "python-threading" => 7e-4,
         "python-asyncio" => 2.7e-5,
+        // The bare-runtime programs: one sleep per task and nothing else, 0.4–0.8 s beyond the
+        // wait at a million tasks on 2 cores.
+        "bare-tokio" | "bare-async-std" | "bare-smol" => 8e-7,
         // The Rust rows: the async runtimes ≤ 0.9 s at a million; std-threads 0.6 s at 10 000,
         // then the OS thread limit (it fails quickly); rayon's waits are the sweep's estimate.
         _ => 1e-6,
@@ -153,6 +156,8 @@ struct RowEta {
     finished_s: f64,
     /// Failed, so it does not run again.
     stopped: bool,
+    /// Its own rounds, where they differ from the command's (`Row::rounds`).
+    rounds: Option<usize>,
 }
 
 impl Eta {
@@ -172,6 +177,7 @@ impl Eta {
                 finished: 0,
                 finished_s: 0.0,
                 stopped: false,
+                rounds: None,
             };
             rows.resize(row + 1, blank);
         }
@@ -180,6 +186,11 @@ impl Eta {
 
     pub fn set_cost(&mut self, group: usize, row: usize, cost: Cost) {
         self.row(group, row).cost = cost;
+    }
+
+    /// The row runs `rounds` times in all, not the command's number.
+    pub fn set_rounds(&mut self, group: usize, row: usize, rounds: usize) {
+        self.row(group, row).rounds = Some(rounds);
     }
 
     /// A run of the row begins (or its turn passes, if it does not run).
@@ -223,7 +234,7 @@ impl Eta {
                     let correct = corrections.iter().find(|(k, _)| Some(*k) == r.cost.kind);
                     r.cost.secs * correct.map_or(1.0, |(_, c)| *c)
                 };
-                let runs = if r.cost.once { 1 } else { self.rounds };
+                let runs = if r.cost.once { 1 } else { r.rounds.unwrap_or(self.rounds) };
                 runs.saturating_sub(r.started) as f64 * per_run
             })
             .sum()
@@ -290,6 +301,13 @@ impl Progress {
         }
     }
 
+    /// Progress over these groups, where some rows have rounds of their own: the runs in all
+    /// are counted row by row.
+    pub fn set_total(&mut self, groups: &[Group], rounds: usize) {
+        let of = |row: &Row| row.rounds.map_or(rounds, |r| r.warmup + r.runs);
+        self.total = groups.iter().flat_map(|g| &g.rows).map(of).sum();
+    }
+
     /// Writes `text` to stderr as it is; an error is remembered, not raised, and ends the
     /// progress lines (a status line is not worth a panic, nor a retry on every run).
     fn write(&mut self, text: &str) {
@@ -314,6 +332,9 @@ impl Progress {
         for (g, group) in later.iter().enumerate() {
             for (r, row) in group.rows.iter().enumerate() {
                 self.eta.set_cost(first + g, r, cost(row, done, cap_s, self.cores));
+                if let Some(rounds) = row.rounds {
+                    self.eta.set_rounds(first + g, r, rounds.warmup + rounds.runs);
+                }
             }
         }
     }
@@ -467,6 +488,8 @@ mod tests {
                         baseline: row.baseline,
                         python: row.python,
                         expect: row.expect.clone(),
+                        bare: row.bare.clone(),
+                        rounds: None,
                     })
                     .collect(),
             })

@@ -12,7 +12,7 @@ use clap::Args;
 
 use crate::machine::Environment;
 use crate::measure;
-use crate::plan::{Approach, Contender, CpuParams, Example, Python, Row, Section};
+use crate::plan::{Approach, Contender, CpuParams, Example, Python, Rounds, Row, Section};
 use crate::runner::{Group, Reference, RunRecord, Runner};
 use crate::server::{DelayServer, Source};
 use crate::summary::{self, GroupSummary};
@@ -163,6 +163,52 @@ impl Setup {
         Group { label, short, section: Section::Io, example: Example::Io, rows }
     }
 
+    /// Adds the bare-runtime row of every async approach in `group` right after its row, with
+    /// the same parameters and `--no-ticker` (a bare program has no ticker), and names it as
+    /// that row's `bare`. (A bare program only sleeps: not for rows over tcp.)
+    pub fn add_bare_rows(&self, group: &mut Group) {
+        let mut rows = Vec::new();
+        for row in group.rows.drain(..) {
+            let approach = self.approaches.iter().find(|a| a.name() == row.approach).copied();
+            let bare = approach.and_then(|a| Contender::bare(&self.bin_dir, a));
+            match bare {
+                Some(bare) => {
+                    let mut bare_row = bare.row(Example::Io, row.params.clone());
+                    bare_row.spec.args.push("--no-ticker".into());
+                    bare_row.rounds = row.rounds;
+                    let row = Row { bare: Some(bare.name.clone()), ..row };
+                    rows.extend([row, bare_row]);
+                }
+                None => rows.push(row),
+            }
+        }
+        group.rows = rows;
+    }
+
+    /// The scale group: io at `params`' tasks, each async approach asked for (run with
+    /// `--no-ticker`) beside its bare-runtime program, `rounds` each; None when no async
+    /// approach is asked for.
+    pub fn scale_group(&self, label: String, params: Params, rounds: Rounds) -> Option<Group> {
+        let rows: Vec<Row> = self
+            .approaches
+            .iter()
+            .filter(|a| a.bare_binary().is_some())
+            .map(|&a| {
+                let mut row = Contender::rust(&self.bin_dir, a).row(Example::Io, params.clone());
+                row.spec.args.push("--no-ticker".into());
+                row.rounds = Some(rounds);
+                row
+            })
+            .collect();
+        if rows.is_empty() {
+            return None;
+        }
+        let short = format!("scale {} tasks", params.tasks.unwrap_or(0));
+        let mut group = Group { label, short, section: Section::Scale, example: Example::Io, rows };
+        self.add_bare_rows(&mut group);
+        Some(group)
+    }
+
     /// Points an io row at the delay server, if there is one.
     fn over_tcp(&self, mut row: Row) -> Row {
         if let Some(server) = &self.server {
@@ -258,6 +304,8 @@ impl Setup {
         // The sweep's cap, for the estimate of the time left (a row over it will be skipped).
         let cap_s = settings.sweep.as_ref().map(|s| s.cap_s);
         let mut runner = Runner::new(rows, settings.runs, settings.warmup, timeout);
+        runner.progress.set_total(&groups, settings.runs + settings.warmup);
+        runner.server_pid = self.server.as_ref().map(DelayServer::pid);
         let mut summaries = Vec::new();
         let mut warned = false;
         let last = groups.len().saturating_sub(1);
