@@ -68,6 +68,17 @@ impl Approach {
         }
     }
 
+    /// The bare-runtime reference program of an async approach (crates/bare): one sleep per
+    /// task in the crate's waiting shape, and nothing else. None for the others.
+    pub fn bare_binary(self) -> Option<&'static str> {
+        match self {
+            Approach::Tokio => Some("avt-bare-tokio"),
+            Approach::AsyncStd => Some("avt-bare-async-std"),
+            Approach::Smol => Some("avt-bare-smol"),
+            Approach::StdThreads | Approach::Rayon => None,
+        }
+    }
+
     /// The example crate's binary.
     pub fn binary(self) -> &'static str {
         match self {
@@ -119,6 +130,9 @@ pub enum Section {
     Shared,
     /// The mixed example: requests that fetch, then compute, and their tail latency
     Mixed,
+    /// io at 100 000 tasks: each async crate beside its bare-runtime program (one sleep per
+    /// task, nothing else), and its overhead over it
+    Scale,
 }
 
 impl Section {
@@ -130,6 +144,7 @@ impl Section {
             Section::Mistakes => "mistakes",
             Section::Shared => "shared",
             Section::Mixed => "mixed",
+            Section::Scale => "scale",
         }
     }
 
@@ -178,6 +193,17 @@ impl Contender {
             variant: None,
             examples: vec![Example::Io, Example::Cpu],
         }
+    }
+
+    /// The bare-runtime reference of an async approach (`bare-tokio`, …), io only; None for
+    /// the others.
+    pub fn bare(bin_dir: &Path, approach: Approach) -> Option<Self> {
+        Some(Contender {
+            name: format!("bare-{}", approach.name()),
+            program: bin_dir.join(approach.bare_binary()?),
+            examples: vec![Example::Io],
+            ..Self::rust(bin_dir, approach)
+        })
     }
 
     /// The Rust 1x baseline, `avt-std cpu --sequential`.
@@ -264,6 +290,8 @@ impl Contender {
             baseline: self.baseline,
             python: self.python,
             expect: Expect::Success,
+            bare: None,
+            rounds: None,
         }
     }
 }
@@ -290,6 +318,20 @@ pub struct Row {
     /// What its runs are expected to end in.
     #[serde(skip_serializing_if = "Expect::is_success", default)]
     pub expect: Expect,
+    /// The bare-runtime row of the same group this row's overhead is measured against
+    /// (`bare-tokio` for `tokio`), if it has one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub bare: Option<String>,
+    /// Its warm-ups and counted runs, where they differ from the command's.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub rounds: Option<Rounds>,
+}
+
+/// A row's rounds where they differ from the command's: uncounted warm-ups, then counted runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rounds {
+    pub warmup: usize,
+    pub runs: usize,
 }
 
 /// io parameters.

@@ -166,6 +166,9 @@ fn per_task_s(approach: &str) -> f64 {
     match approach {
         "python-threading" => 7e-4,
         "python-asyncio" => 2.7e-5,
+        // The bare-runtime programs: one sleep per task and nothing else, 0.4–0.8 s beyond the
+        // wait at a million tasks on 2 cores.
+        "bare-tokio" | "bare-async-std" | "bare-smol" => 8e-7,
         // The Rust rows: the async runtimes ≤ 0.9 s at a million; std-threads 0.6 s at 10 000,
         // then the OS thread limit (it fails quickly); rayon's waits are the sweep's estimate.
         _ => 1e-6,
@@ -198,6 +201,8 @@ struct RowEta {
     finished_s: f64,
     /// Failed, so it does not run again.
     stopped: bool,
+    /// Its own rounds, where they differ from the command's (`Row::rounds`).
+    rounds: Option<usize>,
 }
 
 impl Eta {
@@ -217,6 +222,7 @@ impl Eta {
                 finished: 0,
                 finished_s: 0.0,
                 stopped: false,
+                rounds: None,
             };
             rows.resize(row + 1, blank);
         }
@@ -224,12 +230,17 @@ impl Eta {
     }
 
     /// Runs per row (warm-ups and counted) of each group, where they differ by group.
-    pub fn set_rounds(&mut self, rounds: Vec<usize>) {
+    pub fn set_group_rounds(&mut self, rounds: Vec<usize>) {
         self.group_rounds = rounds;
     }
 
     pub fn set_cost(&mut self, group: usize, row: usize, cost: Cost) {
         self.row(group, row).cost = cost;
+    }
+
+    /// The row runs `rounds` times in all, not the command's number.
+    pub fn set_rounds(&mut self, group: usize, row: usize, rounds: usize) {
+        self.row(group, row).rounds = Some(rounds);
     }
 
     /// A run of the row begins (or its turn passes, if it does not run).
@@ -275,7 +286,7 @@ impl Eta {
                     let correct = corrections.iter().find(|(k, _)| Some(*k) == r.cost.kind);
                     r.cost.secs * correct.map_or(1.0, |(_, c)| *c)
                 };
-                let runs = if r.cost.once { 1 } else { rounds(g) };
+                let runs = if r.cost.once { 1 } else { r.rounds.unwrap_or_else(|| rounds(g)) };
                 runs.saturating_sub(r.started) as f64 * per_run
             })
             .sum()
@@ -354,11 +365,16 @@ impl Progress {
         }
     }
 
-    /// Where groups run their own number of runs: (rows, runs per row) of every group.
-    pub fn set_rounds(&mut self, groups: impl Iterator<Item = (usize, usize)>) {
-        let groups: Vec<(usize, usize)> = groups.collect();
-        self.total = groups.iter().map(|(rows, rounds)| rows * rounds).sum();
-        self.eta.set_rounds(groups.iter().map(|&(_, rounds)| rounds).collect());
+    /// The runs of every group (its section's warm-ups and runs, `rounds[g]`), where a row
+    /// may have rounds of its own (`Row::rounds`): the runs in all are counted row by row.
+    pub fn set_rounds(&mut self, groups: &[Group], rounds: Vec<usize>) {
+        self.total = groups
+            .iter()
+            .zip(&rounds)
+            .flat_map(|(g, &n)| g.rows.iter().map(move |row| (row, n)))
+            .map(|(row, n)| row.rounds.map_or(n, |r| r.warmup + r.runs))
+            .sum();
+        self.eta.set_group_rounds(rounds);
     }
 
     /// (Re-)estimates group `first` and those after it (`later`, from `first` on) from the
@@ -373,6 +389,9 @@ impl Progress {
         for (g, group) in later.iter().enumerate() {
             for (r, row) in group.rows.iter().enumerate() {
                 self.eta.set_cost(first + g, r, cost(row, done, cap_s, self.cores));
+                if let Some(rounds) = row.rounds {
+                    self.eta.set_rounds(first + g, r, rounds.warmup + rounds.runs);
+                }
             }
         }
     }
@@ -528,7 +547,7 @@ mod tests {
         assert!((secs(&deadlock) - 0.55).abs() < 0.01);
 
         let mut eta = Eta::new(6);
-        eta.set_rounds(vec![6, 2]);
+        eta.set_group_rounds(vec![6, 2]);
         let one = Cost { secs: 1.0, kind: None, once: false };
         eta.set_cost(0, 0, one);
         eta.set_cost(1, 0, one);
@@ -562,6 +581,8 @@ mod tests {
                         baseline: row.baseline,
                         python: row.python,
                         expect: row.expect.clone(),
+                        bare: row.bare.clone(),
+                        rounds: None,
                     })
                     .collect(),
             })

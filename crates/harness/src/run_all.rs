@@ -6,8 +6,11 @@ use anyhow::Result;
 use avt_common::{MAX_DELAY_MS, MAX_LIMIT, MAX_TASKS, MAX_THREADS};
 use clap::Args;
 
-use crate::plan::{self, CpuParams, IoParams, Section};
+use crate::plan::{self, CpuParams, IoParams, Rounds, Section};
 use crate::sections::{self, MistakesSizes};
+
+/// Tasks in flight in run-all's scale section.
+pub const SCALE_TASKS: usize = 100_000;
 use crate::setup::{Command, Setup, SharedArgs};
 
 /// Options of `run-all`.
@@ -85,6 +88,21 @@ pub fn run_all(args: RunAllArgs) -> Result<ExitCode> {
         let r = sections::rounds(Section::Shared, sections::SHARED_RUNS, given, quick);
         groups.extend(setup.shared_groups(threads, quick, &r));
         rounds.push(r);
+    }
+    if setup.has(Section::Scale) {
+        // Each async crate beside its bare program at many tasks: one wait each, so two
+        // counted runs and no warm-up keep the section near 30 s on 2 cores.
+        let scale = IoParams {
+            tasks: if quick { 1_000 } else { SCALE_TASKS },
+            delay_ms: pick(args.delay_ms, avt_common::DELAY.as_millis() as u64, 100),
+        };
+        let rounds = Rounds { warmup: 0, runs: pick(args.runs, 2, 1).min(2) as usize };
+        let label = format!(
+            "scale: {} tasks × {} ms wait, each async crate (--no-ticker) beside its bare \
+             runtime (one sleep per task, nothing else) · {} run(s) each",
+            scale.tasks, scale.delay_ms, rounds.runs
+        );
+        groups.extend(setup.scale_group(label, scale.with_threads(threads), rounds));
     }
     let runs = pick(args.runs, 5, 1) as usize;
     let mut settings =

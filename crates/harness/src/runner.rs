@@ -93,6 +93,9 @@ pub struct RunRecord {
     pub metrics: BTreeMap<String, f64>,
 }
 
+/// The metric of a tcp run that holds the delay server's CPU time during it, in ms.
+pub const SERVER_CPU_MS: &str = "server_cpu_ms";
+
 /// The harness was interrupted; the runs so far are in [`Runner::records`].
 #[derive(Debug)]
 pub struct Interrupted;
@@ -108,13 +111,16 @@ pub struct Runner {
     pub records: Vec<RunRecord>,
     /// Says what runs, and the time elapsed and left.
     pub progress: Progress,
+    /// The delay server of `--source tcp`: its CPU time during each tcp run becomes the
+    /// run's `server_cpu_ms` metric.
+    pub server_pid: Option<u32>,
 }
 
 impl Runner {
     /// A runner for `rows` rows in all, so progress can say "run i of n".
     pub fn new(rows: usize, runs: usize, warmup: usize, timeout: Duration) -> Self {
         let progress = Progress::new(rows, runs + warmup);
-        Runner { runs, warmup, timeout, records: Vec::new(), progress }
+        Runner { runs, warmup, timeout, records: Vec::new(), progress, server_pid: None }
     }
 
     /// Runs group number `index`; rows with `skip` set are not run.
@@ -124,12 +130,19 @@ impl Runner {
         group: &Group,
         reference: &mut Reference,
     ) -> Result<(), Interrupted> {
-        let (runs, warmup) = (self.runs, self.warmup);
+        let rounds =
+            |row: &Row| row.rounds.map_or((self.warmup, self.runs), |r| (r.warmup, r.runs));
+        let most = group.rows.iter().map(|row| rounds(row).0 + rounds(row).1).max().unwrap_or(0);
         let mut done: Vec<bool> = group.rows.iter().map(|r| r.skip.is_some()).collect();
-        for round in 0..warmup + runs {
-            let (is_warmup, run) =
-                if round < warmup { (true, round + 1) } else { (false, round - warmup + 1) };
+        for round in 0..most {
             for (r, row) in group.rows.iter().enumerate() {
+                // A row with fewer rounds of its own (`Row::rounds`) sits out the last ones.
+                let (warmup, runs) = rounds(row);
+                if round >= warmup + runs {
+                    continue;
+                }
+                let (is_warmup, run) =
+                    if round < warmup { (true, round + 1) } else { (false, round - warmup + 1) };
                 let what = if is_warmup {
                     format!("warm-up {run}/{warmup}")
                 } else {
@@ -143,7 +156,14 @@ impl Runner {
                 if done[r] {
                     continue;
                 }
-                let record = run_once(index, row, run, is_warmup, reference, self.timeout);
+                let server =
+                    self.server_pid.filter(|_| row.params.source.as_deref() == Some("tcp"));
+                let before = server.and_then(crate::server::cpu_ms);
+                let mut record = run_once(index, row, run, is_warmup, reference, self.timeout);
+                let after = server.and_then(crate::server::cpu_ms);
+                if let (Some(before), Some(after)) = (before, after) {
+                    record.metrics.insert(SERVER_CPU_MS.into(), after - before);
+                }
                 self.progress.ran(record.failure.is_some());
                 if record.measurement.end == End::Interrupted {
                     self.progress.clear();

@@ -75,6 +75,26 @@ impl DelayServer {
     }
 }
 
+impl DelayServer {
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+/// CPU time (user + system) process `pid` has used so far, in ms, from /proc/PID/stat
+/// (utime and stime, fields 14 and 15, in clock ticks); None where it cannot be read.
+/// Read before and after a run, it is what the delay server spent serving that run.
+pub fn cpu_ms(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces: count after it.
+    let fields: Vec<&str> = stat.get(stat.rfind(')')? + 2..)?.split_whitespace().collect();
+    let (utime, stime): (u64, u64) = (fields.get(11)?.parse().ok()?, fields.get(12)?.parse().ok()?);
+    // SAFETY: sysconf only reads a system setting.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    (ticks > 0).then(|| (utime + stime) as f64 * 1e3 / ticks as f64)
+}
+
 impl Drop for DelayServer {
     /// SIGTERM (it finishes cleanly), then SIGKILL after 5 s.
     fn drop(&mut self) {
@@ -90,5 +110,21 @@ impl Drop for DelayServer {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn own_cpu_time_is_read_from_proc() {
+        let before = super::cpu_ms(std::process::id()).expect("own /proc stat");
+        let mut x = 0u64;
+        for i in 0..50_000_000u64 {
+            x = x.wrapping_mul(31).wrapping_add(i);
+        }
+        std::hint::black_box(x);
+        let after = super::cpu_ms(std::process::id()).unwrap();
+        assert!(after >= before, "{before} → {after}");
+        assert_eq!(super::cpu_ms(u32::MAX), None);
     }
 }

@@ -12,7 +12,7 @@ use clap::Args;
 
 use crate::machine::Environment;
 use crate::measure;
-use crate::plan::{Approach, Contender, CpuParams, Example, Python, Row, Section};
+use crate::plan::{Approach, Contender, CpuParams, Example, Python, Rounds, Row, Section};
 use crate::runner::{Group, Reference, RunRecord, Runner};
 use crate::server::{DelayServer, Source};
 use crate::summary::{self, GroupSummary};
@@ -102,9 +102,13 @@ impl Setup {
         let sections = match (args.sections.is_empty(), args.source) {
             (false, _) => args.sections,
             (true, Source::Sleep) => match command {
-                Command::RunAll => {
-                    vec![Section::Io, Section::Cpu, Section::Mistakes, Section::Shared]
-                }
+                Command::RunAll => vec![
+                    Section::Io,
+                    Section::Cpu,
+                    Section::Mistakes,
+                    Section::Shared,
+                    Section::Scale,
+                ],
                 Command::Sweep => vec![Section::Io, Section::Cpu],
             },
             (true, Source::Tcp) => vec![Section::Io],
@@ -166,6 +170,52 @@ impl Setup {
             .map(|c| self.over_tcp(c.row(Example::Io, params.clone())))
             .collect();
         Group { label, short, section: Section::Io, example: Example::Io, rows }
+    }
+
+    /// Adds the bare-runtime row of every async approach in `group` right after its row, with
+    /// the same parameters and `--no-ticker` (a bare program has no ticker), and names it as
+    /// that row's `bare`. (A bare program only sleeps: not for rows over tcp.)
+    pub fn add_bare_rows(&self, group: &mut Group) {
+        let mut rows = Vec::new();
+        for row in group.rows.drain(..) {
+            let approach = self.approaches.iter().find(|a| a.name() == row.approach).copied();
+            let bare = approach.and_then(|a| Contender::bare(&self.bin_dir, a));
+            match bare {
+                Some(bare) => {
+                    let mut bare_row = bare.row(Example::Io, row.params.clone());
+                    bare_row.spec.args.push("--no-ticker".into());
+                    bare_row.rounds = row.rounds;
+                    let row = Row { bare: Some(bare.name.clone()), ..row };
+                    rows.extend([row, bare_row]);
+                }
+                None => rows.push(row),
+            }
+        }
+        group.rows = rows;
+    }
+
+    /// The scale group: io at `params`' tasks, each async approach asked for (run with
+    /// `--no-ticker`) beside its bare-runtime program, `rounds` each; None when no async
+    /// approach is asked for.
+    pub fn scale_group(&self, label: String, params: Params, rounds: Rounds) -> Option<Group> {
+        let rows: Vec<Row> = self
+            .approaches
+            .iter()
+            .filter(|a| a.bare_binary().is_some())
+            .map(|&a| {
+                let mut row = Contender::rust(&self.bin_dir, a).row(Example::Io, params.clone());
+                row.spec.args.push("--no-ticker".into());
+                row.rounds = Some(rounds);
+                row
+            })
+            .collect();
+        if rows.is_empty() {
+            return None;
+        }
+        let short = format!("scale {} tasks", params.tasks.unwrap_or(0));
+        let mut group = Group { label, short, section: Section::Scale, example: Example::Io, rows };
+        self.add_bare_rows(&mut group);
+        Some(group)
     }
 
     /// Points an io row at the delay server, if there is one.
@@ -264,12 +314,14 @@ impl Setup {
         // The sweep's cap, for the estimate of the time left (a row over it will be skipped).
         let cap_s = settings.sweep.as_ref().map(|s| s.cap_s);
         let mut runner = Runner::new(rows, settings.runs, settings.warmup, timeout);
-        // Sections with runs of their own (run-all's mistakes and shared).
+        // Sections with runs of their own (run-all's mistakes and shared); rows may have
+        // their own too (the scale section's).
         let rounds: Vec<(usize, usize)> =
             groups.iter().map(|g| settings.rounds_of(g.section)).collect();
-        runner.progress.set_rounds(
-            groups.iter().zip(&rounds).map(|(g, (runs, warmup))| (g.rows.len(), runs + warmup)),
-        );
+        runner
+            .progress
+            .set_rounds(&groups, rounds.iter().map(|(runs, warmup)| runs + warmup).collect());
+        runner.server_pid = self.server.as_ref().map(DelayServer::pid);
         let mut summaries = Vec::new();
         let mut warned = false;
         let last = groups.len().saturating_sub(1);

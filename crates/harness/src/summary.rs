@@ -42,6 +42,9 @@ pub struct RowSummary {
     /// Why the row was not run, if it was not.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub skipped: Option<String>,
+    /// The bare-runtime row of the same group its overhead is measured against, if any.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub bare: Option<String>,
     pub wall_ms: Option<Stat>,
     /// The elapsed time the example measured around its own work.
     pub in_process_ms: Option<Stat>,
@@ -178,6 +181,7 @@ pub fn summarize(
                 outcome: counted.iter().find_map(|r| r.outcome.clone()),
                 outcome_runs: counted.iter().filter(|r| r.outcome.is_some()).count(),
                 skipped: row.skip.clone(),
+                bare: row.bare.clone(),
                 wall_ms,
                 in_process_ms: stat(&|r| r.report.as_ref().map(|rep| rep.elapsed_ms)),
                 cpu_ms: stat(&|r| Some(r.measurement.user_ms + r.measurement.sys_ms)),
@@ -215,6 +219,37 @@ pub fn summarize(
     }
 }
 
+/// The part of a cpu row's shortfall spent idle: (T × wall − CPU time) ÷ (T × wall), from
+/// the medians, where T is the worker threads it was given. 0 when every thread computed
+/// from start to end; the jobs' tail (threads out of work while the last jobs run) and
+/// process start-up make it up. None without both figures.
+pub fn idle_tail(row: &RowSummary) -> Option<f64> {
+    let capacity = row.params.threads as f64 * row.wall_ms?.median;
+    let cpu = row.cpu_ms?.median;
+    (capacity > 0.0).then(|| (capacity - cpu) / capacity)
+}
+
+/// The other part: CPU time ÷ the group's baseline's CPU time − 1, what the machine charges
+/// for the same work on more threads at once (shared caches, memory bandwidth, clock
+/// boost, the runtime's own bookkeeping). None without both figures.
+pub fn cpu_inflation(row: &RowSummary, group: &GroupSummary) -> Option<f64> {
+    let base = group.baseline()?.cpu_ms?.median;
+    let cpu = row.cpu_ms?.median;
+    (base > 0.0).then(|| cpu / base - 1.0)
+}
+
+/// A row's overhead over its bare-runtime row (`figure(row) ÷ figure(bare) − 1`), for a
+/// figure such as wall time or peak RSS; None where it has none or either lacks the figure.
+pub fn over_bare(
+    row: &RowSummary,
+    group: &GroupSummary,
+    figure: fn(&RowSummary) -> Option<Stat>,
+) -> Option<f64> {
+    let bare = group.row(row.bare.as_deref()?)?;
+    let (mine, theirs) = (figure(row)?.median, figure(bare)?.median);
+    (theirs > 0.0).then(|| mine / theirs - 1.0)
+}
+
 /// Peak RSS per task in flight, in bytes, above the same contender's smallest io point:
 /// (RSS(N) − RSS(N₀)) ÷ (N − N₀), so the runtime's fixed memory does not count. From 1000
 /// tasks up; None below, or where either point has no measurement.
@@ -230,4 +265,69 @@ pub fn bytes_per_task(row: &RowSummary, io_groups: &[&GroupSummary]) -> Option<f
         return None;
     }
     Some((row.max_rss_kib?.median - smallest.max_rss_kib?.median) * 1024.0 / (n - n0) as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(approach: &str, threads: usize, wall: f64, cpu: f64) -> RowSummary {
+        let json = format!(
+            r#"{{"approach":"{approach}","example":"cpu","params":{{"threads":{threads}}},"runs":1,
+            "failure":null,"wall_ms":{{"median":{wall},"min":{wall},"max":{wall}}},
+            "in_process_ms":null,"cpu_ms":{{"median":{cpu},"min":{cpu},"max":{cpu}}},
+            "max_rss_kib":null,"peak_threads":null,"voluntary_switches":null,
+            "involuntary_switches":null,"result":null,"checksum":null,"worker_threads":null,
+            "x_ideal":null,"speedup":null,"efficiency":null,"noisy":false}}"#
+        );
+        serde_json::from_str(&json).unwrap()
+    }
+
+    #[test]
+    fn the_shortfall_splits_into_idle_tail_and_cpu_inflation() {
+        // Sequential: 1000 ms of work in 1000 ms. On 4 threads: 300 ms wall, 1100 ms CPU.
+        let mut sequential = row("sequential", 1, 1000.0, 1000.0);
+        sequential.baseline = true;
+        let tokio = row("tokio", 4, 300.0, 1100.0);
+        let group = GroupSummary {
+            label: "cpu".into(),
+            section: Section::Cpu,
+            example: Example::Cpu,
+            expected: Reference { checksum: None, source: "first result".into(), result: None },
+            rows: vec![sequential.clone(), tokio.clone()],
+        };
+        // 4 × 300 = 1200 ms of capacity, 1100 used: 1/12 idle.
+        assert!((idle_tail(&tokio).unwrap() - 100.0 / 1200.0).abs() < 1e-12);
+        // 1100 ms for 1000 ms of work: 10% inflation.
+        assert!((cpu_inflation(&tokio, &group).unwrap() - 0.10).abs() < 1e-12);
+        assert_eq!(
+            (idle_tail(&sequential), cpu_inflation(&sequential, &group)),
+            (Some(0.0), Some(0.0))
+        );
+        // Efficiency = speedup ÷ T = 1000 / (4 × 300) = (1 − idle) ÷ (1 + inflation).
+        let efficiency = 1000.0 / (4.0 * 300.0);
+        let split =
+            (1.0 - idle_tail(&tokio).unwrap()) / (1.0 + cpu_inflation(&tokio, &group).unwrap());
+        assert!((efficiency - split).abs() < 1e-12);
+        // No baseline, or no CPU figure: no inflation.
+        let alone = GroupSummary { rows: vec![tokio.clone()], ..group.clone() };
+        assert_eq!(cpu_inflation(&tokio, &alone), None);
+    }
+
+    #[test]
+    fn overhead_over_bare_is_against_the_named_row() {
+        let mut tokio = row("tokio", 2, 2300.0, 900.0);
+        tokio.bare = Some("bare-tokio".into());
+        let bare = row("bare-tokio", 2, 2000.0, 800.0);
+        let group = GroupSummary {
+            label: "scale".into(),
+            section: Section::Scale,
+            example: Example::Io,
+            expected: Reference { checksum: None, source: "first result".into(), result: None },
+            rows: vec![tokio.clone(), bare.clone()],
+        };
+        let wall = over_bare(&tokio, &group, |r| r.wall_ms).unwrap();
+        assert!((wall - 0.15).abs() < 1e-12);
+        assert_eq!(over_bare(&bare, &group, |r| r.wall_ms), None);
+    }
 }

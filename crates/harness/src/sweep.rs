@@ -18,6 +18,9 @@ use crate::summary::GroupSummary;
 /// The io points of a default sweep: tasks in flight.
 pub const TASKS: [usize; 5] = [3, 1_000, 10_000, 100_000, 1_000_000];
 
+/// The io points that get the bare-runtime rows beside the async crates.
+pub const BARE_TASKS: [usize; 2] = [100_000, 1_000_000];
+
 /// Options of `sweep`.
 #[derive(Args, Debug)]
 pub struct SweepArgs {
@@ -93,7 +96,14 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
             let io = IoParams { tasks: n, delay_ms: args.delay_ms };
             let label =
                 format!("io{}: {n} tasks in flight × {} ms wait", setup.over(), io.delay_ms);
-            groups.push(setup.io_group(label, format!("io {n} tasks"), io.with_threads(threads)));
+            let mut group =
+                setup.io_group(label, format!("io {n} tasks"), io.with_threads(threads));
+            // The bare-runtime rows, where the runtimes' own costs show (not over tcp: they
+            // only sleep).
+            if BARE_TASKS.contains(&n) && setup.server.is_none() {
+                setup.add_bare_rows(&mut group);
+            }
+            groups.push(group);
         }
     }
     if setup.has(Section::Cpu) {

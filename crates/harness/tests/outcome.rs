@@ -33,6 +33,8 @@ fn row(name: &str, flags: &[&str], expect: Expect) -> Row {
         baseline: false,
         python: false,
         expect,
+        bare: None,
+        rounds: None,
     }
 }
 

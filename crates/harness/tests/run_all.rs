@@ -179,3 +179,29 @@ fn examples_is_another_name_for_sections() {
     assert_eq!(labels.len(), 1, "{labels:?}");
     assert!(labels[0].starts_with("cpu: "), "{labels:?}");
 }
+
+#[test]
+fn quick_scale_puts_each_async_crate_beside_its_bare_runtime() {
+    let args = ["--sections", "scale", "--quick", "--threads", "2", "--no-python"];
+    let (out, results, dir) = harness("run-all", "scale-quick", &args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let [scale] = &results.groups[..] else { panic!("one group: {:?}", results.groups) };
+    assert_eq!(scale.section, Section::Scale);
+    let names: Vec<&str> = scale.rows.iter().map(|r| r.approach.as_str()).collect();
+    assert_eq!(names, ["tokio", "bare-tokio", "async-std", "bare-async-std", "smol", "bare-smol"]);
+    for row in &scale.rows {
+        assert_eq!((&row.failure, row.runs), (&None, 1), "{row:?}");
+        assert_eq!(row.checksum, scale.expected.checksum, "{}", row.approach);
+        let bare = row.bare.as_deref();
+        match row.approach.strip_prefix("bare-") {
+            Some(_) => assert_eq!(bare, None),
+            None => assert_eq!(bare, Some(format!("bare-{}", row.approach).as_str())),
+        }
+    }
+    let md = std::fs::read_to_string(dir.join("run-all.md")).unwrap();
+    assert!(md.contains("| over bare: wall |") && md.contains("| over bare: peak RSS |"), "{md}");
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("+wall") && table.contains("bare-smol"), "{table}");
+    let _ = std::fs::remove_dir_all(dir);
+}

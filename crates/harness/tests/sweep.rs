@@ -133,3 +133,23 @@ fn unreachable_points_are_gaps_with_reasons() {
     assert_svg(&dir.join("sweep-io-wall.svg"), &[&NAMES[..], &ends[..]].concat());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn the_bare_runtime_rows_join_the_async_crates_at_100_000_tasks_only() {
+    let args = ["--tasks", "200,100000", "--delay-ms", "50", "--sections", "io"];
+    let more = ["--only", "tokio,smol,rayon", "--runs", "1", "--no-python", "--threads", "2"];
+    let (out, results, dir) = harness("sweep", "sweep-bare", &[&args[..], &more].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let names = |g: &avt_harness::summary::GroupSummary| {
+        g.rows.iter().map(|r| r.approach.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(names(&results.groups[0]), ["tokio", "smol", "rayon"]);
+    assert_eq!(names(&results.groups[1]), ["tokio", "bare-tokio", "smol", "bare-smol", "rayon"]);
+    let big = &results.groups[1];
+    assert_eq!(big.row("tokio").unwrap().bare.as_deref(), Some("bare-tokio"));
+    assert_eq!(big.row("bare-smol").unwrap().failure, None);
+    let md = std::fs::read_to_string(dir.join("sweep.md")).unwrap();
+    assert!(md.contains("Over the bare runtime at 100000 tasks"), "{md}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("over bare-smol"));
+    let _ = std::fs::remove_dir_all(dir);
+}

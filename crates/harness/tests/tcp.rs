@@ -38,7 +38,13 @@ fn quick_run_all_over_tcp_verifies_every_row_and_stops_the_server() {
     for row in &io.rows {
         assert_eq!((&row.failure, row.params.source.as_deref()), (&None, Some("tcp")), "{row:?}");
         assert_eq!(row.checksum, io.expected.checksum);
+        // The delay server's own CPU time during each run, beside the client's.
+        let server = row.metrics.get("server_cpu_ms").unwrap_or_else(|| panic!("{row:?}"));
+        assert!(server.min >= 0.0, "{server:?}");
     }
+    let md = std::fs::read_to_string(dir.join("run-all-tcp.md")).unwrap();
+    assert!(md.contains("| server CPU ms |"), "{md}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("srvCPU"));
     assert_stopped(server_addr(&stderr));
     let _ = std::fs::remove_dir_all(dir);
 }

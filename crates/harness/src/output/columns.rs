@@ -8,7 +8,7 @@
 
 use crate::output::{bytes, count, median, ms, percent, range, times};
 use crate::plan::Section;
-use crate::summary::{GroupSummary, RowSummary};
+use crate::summary::{self, GroupSummary, RowSummary};
 
 /// The table a row is drawn into: the terminal shows most figures as medians in fixed
 /// widths; Markdown shows each as median [min–max].
@@ -43,6 +43,9 @@ pub struct Column {
     /// Its terminal header and width; None: shown in Markdown only.
     pub terminal: Option<(&'static str, Width)>,
     pub cell: Cell,
+    /// A metric column shown only in tables where some row reported the number (the delay
+    /// server's CPU time exists only over tcp).
+    pub optional: bool,
 }
 
 impl Column {
@@ -52,7 +55,7 @@ impl Column {
         terminal: Option<(&'static str, Width)>,
         cell: fn(&RowSummary, &GroupSummary, Form) -> String,
     ) -> Column {
-        Column { header, terminal, cell: Cell::Row(cell) }
+        Column { header, terminal, cell: Cell::Row(cell), optional: false }
     }
 
     /// A column showing a number from the examples' reports, by its path (`late`,
@@ -63,7 +66,23 @@ impl Column {
         key: &'static str,
         format: fn(f64) -> String,
     ) -> Column {
-        Column { header, terminal, cell: Cell::Metric(key, format) }
+        Column { header, terminal, cell: Cell::Metric(key, format), optional: false }
+    }
+
+    /// The same column, shown only in a table where some row has its metric.
+    pub const fn only_if_reported(self) -> Column {
+        Column { optional: true, ..self }
+    }
+
+    /// Whether `group`'s table has this column: always, unless it is optional and no row
+    /// reported its metric.
+    fn present(&self, group: &GroupSummary) -> bool {
+        match self.cell {
+            Cell::Metric(key, _) if self.optional => {
+                group.rows.iter().any(|r| r.metrics.contains_key(key))
+            }
+            _ => true,
+        }
     }
 
     fn shown(&self, form: Form) -> bool {
@@ -76,6 +95,19 @@ impl Column {
             Cell::Metric(key, format) => figure(&row.metrics.get(key).copied(), format, form),
         }
     }
+}
+
+/// A signed fraction, as `+12%` or `-3%`.
+pub fn signed_percent(v: Option<f64>) -> String {
+    v.map_or("-".into(), |v| match (v * 100.0).round() {
+        0.0 => "0%".into(),
+        p => format!("{p:+.0}%"),
+    })
+}
+
+/// A fraction as `12%`, with no `-0%` for a hair below zero.
+pub fn whole_percent(v: Option<f64>) -> String {
+    v.map_or("-".into(), |v| format!("{:.0}%", (v * 100.0).round() + 0.0))
 }
 
 /// A figure as its form shows it: the median alone on the terminal, median [min–max] in
@@ -130,6 +162,31 @@ const SWITCHES: Column = Column::new(
     },
 );
 const RUNS: Column = Column::new("runs", None, |r, _, _| r.runs.to_string());
+/// cpu: the part of the shortfall spent idle, (T × wall − CPU) ÷ (T × wall).
+const IDLE_TAIL: Column = Column::new("idle tail", Some(("idle", Width::Right(5))), |r, _, _| {
+    whole_percent(summary::idle_tail(r))
+});
+/// cpu: CPU time over the baseline's, what the machine charges for running T at once.
+const CPU_INFLATION: Column =
+    Column::new("CPU inflation", Some(("CPU+", Width::Right(5))), |r, g, _| {
+        signed_percent(summary::cpu_inflation(r, g))
+    });
+/// cpu: context switches in Markdown only (the terminal has no room beside the split).
+const SWITCHES_MD: Column = Column { terminal: None, ..SWITCHES };
+/// io over tcp: the delay server's own CPU time during the run.
+const SERVER_CPU: Column =
+    Column::metric("server CPU ms", Some(("srvCPU", Width::Right(6))), "server_cpu_ms", ms)
+        .only_if_reported();
+/// scale: wall time over the bare-runtime row's.
+const OVER_BARE_WALL: Column =
+    Column::new("over bare: wall", Some(("+wall", Width::Right(6))), |r, g, _| {
+        signed_percent(summary::over_bare(r, g, |r| r.wall_ms))
+    });
+/// scale: peak RSS over the bare-runtime row's.
+const OVER_BARE_RSS: Column =
+    Column::new("over bare: peak RSS", Some(("+RSS", Width::Right(6))), |r, g, _| {
+        signed_percent(summary::over_bare(r, g, |r| r.max_rss_kib))
+    });
 
 // The mistakes and shared sections' columns (run-all; see `crate::sections`).
 
@@ -216,10 +273,35 @@ fn per_second(v: f64) -> String {
 /// The columns of a section's tables.
 pub fn columns(section: Section) -> Vec<Column> {
     match section {
-        Section::Io => vec![APPROACH, WALL, X_IDEAL, IN_PROCESS, CPU, RSS, THREADS, SWITCHES, RUNS],
-        Section::Cpu => {
-            vec![APPROACH, WALL, SPEEDUP, EFFICIENCY, IN_PROCESS, CPU, RSS, THREADS, SWITCHES, RUNS]
+        Section::Io => {
+            vec![APPROACH, WALL, X_IDEAL, IN_PROCESS, CPU, SERVER_CPU, RSS, THREADS, SWITCHES, RUNS]
         }
+        Section::Cpu => vec![
+            APPROACH,
+            WALL,
+            SPEEDUP,
+            EFFICIENCY,
+            IDLE_TAIL,
+            CPU_INFLATION,
+            IN_PROCESS,
+            CPU,
+            RSS,
+            THREADS,
+            SWITCHES_MD,
+            RUNS,
+        ],
+        Section::Scale => vec![
+            APPROACH,
+            WALL,
+            X_IDEAL,
+            OVER_BARE_WALL,
+            RSS,
+            OVER_BARE_RSS,
+            CPU,
+            THREADS,
+            SWITCHES,
+            RUNS,
+        ],
         Section::Mistakes => vec![
             NAMED,
             WALL_MEDIAN,
@@ -278,7 +360,8 @@ pub fn table(group: &GroupSummary, form: Form) -> Table {
 
 /// `group`'s table with the given columns.
 pub fn table_of(columns: &[Column], group: &GroupSummary, form: Form) -> Table {
-    let shown: Vec<&Column> = columns.iter().filter(|c| c.shown(form)).collect();
+    let shown: Vec<&Column> =
+        columns.iter().filter(|c| c.shown(form) && c.present(group)).collect();
     let headers = shown
         .iter()
         .map(|c| match (form, c.terminal) {

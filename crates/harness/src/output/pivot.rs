@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::Results;
+use crate::output::columns::{signed_percent, whole_percent};
 use crate::output::{bytes, ms, percent, times};
 use crate::plan::Example;
 use crate::summary::{self, GroupSummary, RowSummary};
@@ -14,6 +15,8 @@ pub struct Pivot {
     columns: Vec<String>,
     rows: Vec<(String, Vec<String>)>,
     notes: Vec<String>,
+    /// Lines under the table and its notes (the overhead over the bare runtimes).
+    footer: Vec<String>,
 }
 
 /// The sweep's pivots (none for run-all): io wall time, io memory, cpu speedup. The one
@@ -50,6 +53,9 @@ pub fn pivots(r: &Results) -> Vec<Pivot> {
         tasks,
         io_wall,
     ));
+    if let Some(wall) = out.last_mut() {
+        wall.footer = over_bare(&io_groups);
+    }
     out.extend(Pivot::build(
         r,
         Example::Io,
@@ -66,6 +72,21 @@ pub fn pivots(r: &Results) -> Vec<Pivot> {
             .into(),
         threads,
         speedup,
+    ));
+    // The two parts of the shortfall, beside the speedup (see `summary::idle_tail`).
+    let shortfall = |row: &RowSummary| {
+        let group = r.groups.iter().find(|g| g.rows.iter().any(|x| std::ptr::eq(x, row)))?;
+        let idle = whole_percent(summary::idle_tail(row));
+        Some(format!("{idle} / {}", signed_percent(summary::cpu_inflation(row, group))))
+    };
+    out.extend(Pivot::build(
+        r,
+        Example::Cpu,
+        "cpu shortfall: idle tail (T × wall − CPU) ÷ (T × wall) / CPU inflation over the \
+         sequential run's CPU time, by worker threads"
+            .into(),
+        threads,
+        shortfall,
     ));
     out
 }
@@ -133,7 +154,7 @@ impl Pivot {
             })
             .collect();
         let columns = keys.iter().map(|k| k.to_string()).collect();
-        Some(Pivot { title, columns, rows: table, notes })
+        Some(Pivot { title, columns, rows: table, notes, footer: Vec::new() })
     }
 
     pub fn terminal(&self, per_table: usize) -> String {
@@ -165,6 +186,9 @@ impl Pivot {
         for (i, note) in self.notes.iter().enumerate() {
             let _ = writeln!(out, "  [{}] {note}", i + 1);
         }
+        for line in &self.footer {
+            let _ = writeln!(out, "  {line}");
+        }
         out
     }
 
@@ -187,7 +211,43 @@ impl Pivot {
                 note.replace('|', "\\|")
             );
         }
+        for line in &self.footer {
+            let _ = write!(out, "\n\n{line}");
+        }
         out.push('\n');
         out
     }
+}
+
+/// A line per io point with bare-runtime rows: each async crate's wall time and peak RSS over
+/// its bare program's (which runs no ticker, where the sweep's example rows run theirs).
+fn over_bare(io_groups: &[&GroupSummary]) -> Vec<String> {
+    io_groups
+        .iter()
+        .filter_map(|g| {
+            let pairs: Vec<String> = g
+                .rows
+                .iter()
+                .filter_map(|row| {
+                    let bare = row.bare.as_deref()?;
+                    let wall = summary::over_bare(row, g, |r| r.wall_ms)?;
+                    let rss = summary::over_bare(row, g, |r| r.max_rss_kib)?;
+                    Some(format!(
+                        "{} {:+.0}% wall, {:+.0}% RSS over {bare}",
+                        row.approach,
+                        wall * 100.0,
+                        rss * 100.0
+                    ))
+                })
+                .collect();
+            let tasks = g.rows.first()?.params.tasks?;
+            (!pairs.is_empty()).then(|| {
+                format!(
+                    "Over the bare runtime at {tasks} tasks (the example with its ticker, the \
+                     bare program without): {}.",
+                    pairs.join("; ")
+                )
+            })
+        })
+        .collect()
 }
