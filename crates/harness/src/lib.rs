@@ -16,6 +16,7 @@ pub mod binaries;
 pub mod charts;
 pub mod machine;
 pub mod measure;
+pub mod mixed;
 pub mod outcome;
 pub mod output;
 pub mod plan;
@@ -79,6 +80,10 @@ pub struct Settings {
     /// sweep only: the points and the cap.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sweep: Option<sweep::SweepSettings>,
+    /// The mixed rows' capacity, load and sizes, when they ran (run-all's section, or the
+    /// load sweep).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub mixed: Option<mixed::MixedSettings>,
 }
 
 /// Fails unless every row's program exists (Python is found on PATH, not checked here).

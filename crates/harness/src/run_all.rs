@@ -71,6 +71,13 @@ pub fn run_all(args: RunAllArgs) -> Result<ExitCode> {
     if setup.has(Section::Cpu) {
         groups.extend(setup.cpu_groups(cpu, threads));
     }
+    // Capacity measured once, then the rows at 50% of it.
+    let mut mixed = None;
+    if setup.has(Section::Mixed) {
+        let (mixed_groups, settings) = crate::mixed::run_all_section(&setup, threads, quick)?;
+        groups.extend(mixed_groups);
+        mixed = Some(settings);
+    }
     let runs = pick(args.runs, 5, 1) as usize;
     let mut settings =
         setup.settings(runs, pick(args.warmup, 1, 0) as usize, threads, args.timeout_s);
@@ -80,5 +87,6 @@ pub fn run_all(args: RunAllArgs) -> Result<ExitCode> {
         settings.cpu = Some(cpu);
         settings.python_cpu = setup.python_cpu(cpu);
     }
+    settings.mixed = mixed;
     setup.run(groups, settings, |_, _| {})
 }
