@@ -12,10 +12,11 @@ use crate::setup::{Command, Setup, SharedArgs};
 /// Options of `run-all`.
 #[derive(Args, Debug)]
 pub struct RunAllArgs {
-    /// Counted runs per row [default: 5; --quick: 1]
+    /// Counted runs per row [default: 5; --sections mixed alone: 3; --quick: 1]
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1000))]
     runs: Option<u64>,
-    /// Uncounted warm-up runs per row, before the counted ones [default: 1; --quick: 0]
+    /// Uncounted warm-up runs per row, before the counted ones [default: 1; --sections mixed
+    /// alone: 0; --quick: 0]
     #[arg(long, value_parser = clap::value_parser!(u64).range(0..=100))]
     warmup: Option<u64>,
     /// io: fetches per run [default: 3, the article's; --quick: 20]
@@ -78,9 +79,12 @@ pub fn run_all(args: RunAllArgs) -> Result<ExitCode> {
         groups.extend(mixed_groups);
         mixed = Some(settings);
     }
-    let runs = pick(args.runs, 5, 1) as usize;
-    let mut settings =
-        setup.settings(runs, pick(args.warmup, 1, 0) as usize, threads, args.timeout_s);
+    // The mixed rows alone: each run is seconds of open-loop arrivals, and measures its own
+    // steady state, so 3 counted runs and no warm-up keep the section near a minute and a half.
+    let mixed_only = setup.sections == [Section::Mixed];
+    let runs = pick(args.runs, if mixed_only { 3 } else { 5 }, 1) as usize;
+    let warmup = pick(args.warmup, if mixed_only { 0 } else { 1 }, 0) as usize;
+    let mut settings = setup.settings(runs, warmup, threads, args.timeout_s);
     settings.quick = quick;
     settings.io = setup.has(Section::Io).then_some(io);
     if setup.has(Section::Cpu) {
