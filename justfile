@@ -15,7 +15,7 @@ run-all *args:
 sweep *args:
     cargo run --release -p avt-harness -- sweep {{ args }}
 
-# The mixed example under load: p99 latency and achieved rate from 10% to 120% of capacity; charts in results/ (~13 min on 2 cores)
+# The mixed example under load: p99 latency and achieved rate from 10% to 120% of capacity; charts in results/ (~11 min on 2 cores)
 load *args:
     cargo run --release -p avt-harness -- load {{ args }}
 
