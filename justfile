@@ -15,6 +15,10 @@ run-all *args:
 sweep *args:
     cargo run --release -p avt-harness -- sweep {{ args }}
 
+# The mixed example under load: p99 latency and achieved rate from 10% to 120% of capacity; charts in results/ (~11 min on 2 cores)
+load *args:
+    cargo run --release -p avt-harness -- load {{ args }}
+
 # Run one approach's example: `just run tokio io --tasks 10000` (crates: std tokio async-std smol rayon)
 run crate example *args:
     cargo run --release -p avt-{{ if crate == "std-threads" { "std" } else { crate } }} -- {{ example }} {{ args }}

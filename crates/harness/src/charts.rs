@@ -56,6 +56,27 @@ fn colour(name: &str) -> RGBColor {
         "rayon" => RGBColor(255, 127, 14),
         "python-asyncio" => RGBColor(140, 86, 75),
         "python-threading" => RGBColor(227, 119, 194),
+        // A way other than the crate's right one ("tokio cpu-inline", in the load sweep): a
+        // colour of its own, the same on every chart.
+        variant if variant.contains(' ') => {
+            const MORE: [RGBColor; 12] = [
+                RGBColor(23, 190, 207),
+                RGBColor(188, 189, 34),
+                RGBColor(0, 0, 128),
+                RGBColor(128, 0, 0),
+                RGBColor(0, 128, 128),
+                RGBColor(128, 128, 0),
+                RGBColor(255, 0, 255),
+                RGBColor(70, 240, 140),
+                RGBColor(170, 110, 40),
+                RGBColor(0, 0, 0),
+                RGBColor(250, 190, 190),
+                RGBColor(100, 100, 255),
+            ];
+            let hash =
+                variant.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
+            MORE[hash % MORE.len()]
+        }
         _ => RGBColor(127, 127, 127),
     }
 }
@@ -544,8 +565,11 @@ pub fn sweep_charts(r: &Results, name: &str) -> Result<Vec<(String, String)>> {
 }
 
 /// Writes the charts of `r` into `out`, as its command draws them: a sweep's (its settings
-/// name a sweep) or run-all's; returns the files written.
+/// name a sweep), a load sweep's, or run-all's; returns the files written.
 pub fn write(r: &Results, out: &Path, name: &str) -> Result<Vec<PathBuf>> {
+    if crate::mixed::load_groups(r).is_some() {
+        return write_load(r, out, name);
+    }
     match r.settings.sweep {
         Some(_) => write_sweep(r, out, name),
         None => write_run_all(r, out, name),
@@ -555,6 +579,96 @@ pub fn write(r: &Results, out: &Path, name: &str) -> Result<Vec<PathBuf>> {
 /// Writes the sweep's charts into `out`; returns the files written.
 pub fn write_sweep(r: &Results, out: &Path, name: &str) -> Result<Vec<PathBuf>> {
     sweep_charts(r, name)?.iter().map(|(file, svg)| write_svg(out.join(file), svg)).collect()
+}
+
+/// The load sweep's charts, `<name>-p99.svg` (p99 latency against offered load, log y) and
+/// `<name>-achieved.svg` (achieved against offered rate), as (file name, SVG); none for
+/// results that are not a load sweep.
+pub fn load_charts(r: &Results, name: &str) -> Result<Vec<(String, String)>> {
+    let Some((m, groups)) = crate::mixed::load_groups(r) else { return Ok(Vec::new()) };
+    let offered = |row: &RowSummary| m.load_of(row).unwrap_or(0.0) * 100.0;
+    let late = |row: &RowSummary| row.metrics.get("late").map_or(0.0, |s| s.max);
+    // A p99 of the requests that finished says nothing once some did not: an ✕ there.
+    let p99 = |row: &RowSummary| -> Result<f64, Missing> {
+        let value = row.metrics.get("latency.p99_us").map(|s| s.median / 1e3);
+        match (late(row), value) {
+            (n, _) if n > 0.0 && row.failure.is_none() => {
+                let of = row.params.requests.unwrap_or(0);
+                Err(Missing { label: format!("late: {n:.0} of {}", grouped(of as u64)) })
+            }
+            (_, Some(v)) => Ok(v),
+            _ => Err(why_missing(row)),
+        }
+    };
+    let achieved = |row: &RowSummary| -> Option<f64> {
+        let got = row.metrics.get("achieved_rate")?.median;
+        Some(got / m.capacity(row)?.per_s * 100.0)
+    };
+    let lines = |value: &dyn Fn(&RowSummary) -> Result<f64, Missing>| -> Vec<Line> {
+        series(&groups)
+            .into_iter()
+            .map(|(name, rows)| {
+                let points = rows.iter().map(|row| (offered(row), value(row))).collect();
+                Line { name, detail: None, points }
+            })
+            .collect()
+    };
+    let xmax = groups.iter().flat_map(|g| &g.rows).map(offered).fold(100.0, f64::max) * 1.1;
+    let who = |c: &crate::mixed::Capacity| format!("{:.0}/s", c.per_s);
+    let capacities = match &m.python {
+        Some(p) => format!("Rust {}, Python {}", who(&m.rust), who(p)),
+        None => format!("Rust {}", who(&m.rust)),
+    };
+    let x_desc = format!("offered load, % of the measured capacity ({capacities})");
+
+    let p99_lines = lines(&p99);
+    let values = p99_lines.iter().flat_map(|l| l.points.iter().filter_map(|(_, p)| p.clone().ok()));
+    let target = m.rust.target_ms(m.delay_ms);
+    let (lo, hi) = values.fold((target, target), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let target_entry =
+        Entry::line(IDEAL, "target: D + 5c (Rust)", Some(format!("{} ms", number(target))));
+    let frame = Frame {
+        title: format!(
+            "mixed: p99 latency by offered load ({} ms fetch, then W = {}) — {}",
+            m.delay_ms,
+            grouped(m.rust.work),
+            machine(r)
+        ),
+        x_desc: &x_desc,
+        y_desc: "p99 latency, ms (median of runs, log scale)".into(),
+        x_label: &|x| format!("{x:.0}%"),
+        y_label: &|y| number(*y),
+        references: vec![(vec![(0.0, target), (xmax, target)], target_entry)],
+        lines: p99_lines,
+        floor: lo,
+    };
+    let y = log_axis(lo * 0.8..hi * 1.6, &[1.0, 2.0, 5.0]);
+    let p99_svg = line_chart(frame, 0f64..xmax, y, 12)?;
+
+    let got_lines = lines(&|row| achieved(row).ok_or_else(|| why_missing(row)));
+    let ymax = got_lines
+        .iter()
+        .flat_map(|l| l.points.iter().filter_map(|(_, p)| p.clone().ok()))
+        .fold(xmax, f64::max)
+        * 1.05;
+    let ideal = Entry::line(IDEAL, "ideal: achieved = offered", None);
+    let frame = Frame {
+        title: format!("mixed: achieved against offered rate — {}", machine(r)),
+        x_desc: &x_desc,
+        y_desc: "achieved rate, % of capacity (median)".into(),
+        x_label: &|x| format!("{x:.0}%"),
+        y_label: &|y| format!("{y:.0}%"),
+        references: vec![(vec![(0.0, 0.0), (xmax, xmax)], ideal)],
+        lines: got_lines,
+        floor: 0.0,
+    };
+    let got_svg = line_chart(frame, 0f64..xmax, 0f64..ymax, 12)?;
+    Ok(vec![(format!("{name}-p99.svg"), p99_svg), (format!("{name}-achieved.svg"), got_svg)])
+}
+
+/// Writes the load sweep's charts into `out`; returns the files written.
+pub fn write_load(r: &Results, out: &Path, name: &str) -> Result<Vec<PathBuf>> {
+    load_charts(r, name)?.iter().map(|(file, svg)| write_svg(out.join(file), svg)).collect()
 }
 
 fn tasks_of(row: &RowSummary) -> f64 {

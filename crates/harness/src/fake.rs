@@ -93,8 +93,19 @@ pub fn fake(args: FakeArgs) -> Result<ExitCode> {
             report.checksum = format!("{checksum:016x}");
         }
         let mut line: serde_json::Value = serde_json::from_str(&report.to_json())?;
-        if let (Some(late), Some(fields)) = (args.late, line.as_object_mut()) {
-            fields.insert("late".into(), late.into());
+        if let Some(fields) = line.as_object_mut() {
+            if args.example.first().is_some_and(|e| e == "mixed") {
+                // The mixed example's figures: every request done in a millisecond.
+                let latency = serde_json::json!({"count": report.result, "p50_us": 1000,
+                    "p90_us": 1000, "p99_us": 1000, "max_us": 1000});
+                fields.insert("completed".into(), report.result.into());
+                fields.insert("late".into(), 0.into());
+                fields.insert("achieved_rate".into(), report.params.rate.unwrap_or(0.0).into());
+                fields.insert("latency".into(), latency);
+            }
+            if let Some(late) = args.late {
+                fields.insert("late".into(), late.into());
+            }
         }
         println!("{line}");
     }
@@ -157,6 +168,21 @@ fn answer(example: &[String], wrong: bool) -> Report {
             ..Params::default()
         };
         (params, count, cpu_checksum(limit, count))
+    } else if example.first().is_some_and(|e| e == "mixed") {
+        let requests = value("--requests").unwrap_or(10) as usize;
+        let work = value("--work").unwrap_or(avt_harness::mixed::WORK);
+        let rate = example.iter().position(|a| a == "--rate");
+        let params = Params {
+            threads,
+            delay_ms: value("--delay-ms"),
+            variant: variant.cloned(),
+            requests: Some(requests),
+            rate: rate.and_then(|at| example.get(at + 1)?.parse().ok()),
+            work: Some(work),
+            deadline_ms: value("--deadline-ms"),
+            ..Params::default()
+        };
+        (params, requests as u64, avt_common::mixed_checksum(requests, work))
     } else {
         let tasks = value("--tasks").unwrap_or(3) as usize;
         let params = Params {

@@ -17,6 +17,7 @@ pub mod charts;
 pub mod guide;
 pub mod machine;
 pub mod measure;
+pub mod mixed;
 pub mod outcome;
 pub mod output;
 pub mod plan;
@@ -85,6 +86,10 @@ pub struct Settings {
     /// sweep only: the points and the cap.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sweep: Option<sweep::SweepSettings>,
+    /// The mixed rows' capacity, load and sizes, when they ran (run-all's section, or the
+    /// load sweep).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub mixed: Option<mixed::MixedSettings>,
 }
 
 /// The runs of one section's rows, where they differ from the command's.

@@ -4,6 +4,7 @@
 //! just run-all                     # cargo run --release -p avt-harness -- run-all
 //! just run-all --quick             # a smoke test of the whole pipeline in seconds
 //! just sweep                       # cargo run --release -p avt-harness -- sweep
+//! just load                        # cargo run --release -p avt-harness -- load
 //! ```
 
 mod fake;
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use avt_harness::mixed::{LoadArgs, load};
 use avt_harness::output::files;
 use avt_harness::plan::UsageError;
 use avt_harness::run_all::{RunAllArgs, run_all};
@@ -43,6 +45,10 @@ enum Command {
     /// Measure how each approach scales: io by tasks in flight, cpu by worker threads
     #[command(after_help = EXIT_STATUS)]
     Sweep(SweepArgs),
+    /// The mixed example under load: p99 latency and achieved rate from 10% to 120% of the
+    /// measured capacity, with charts
+    #[command(after_help = EXIT_STATUS)]
+    Load(LoadArgs),
     /// A stand-in example with known behaviour, for the harness's own tests
     #[command(hide = true)]
     Fake(fake::FakeArgs),
@@ -89,6 +95,7 @@ fn try_main(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::RunAll(args) => run_all(args),
         Command::Sweep(args) => sweep(args),
+        Command::Load(args) => load(args),
         Command::Fake(args) => fake::fake(args),
         Command::Render { json, out } => {
             for file in json {

@@ -103,7 +103,15 @@ pub fn cost(row: &Row, done: &[GroupSummary], cap_s: Option<u64>, cores: usize) 
             }
         }
         Example::Shared => Cost { secs: shared_s(row) + start, kind: None, once: false },
-        // Their runs are bounded by the parameters the section chose: a deadline.
+        // The arrivals (N/R) and one fetch, bounded by the deadline.
+        Example::Mixed if row.params.requests.is_some() && row.params.rate.is_some() => {
+            let p = &row.params;
+            let arrivals = p.requests.unwrap_or(0) as f64 / p.rate.unwrap_or(1.0);
+            let ideal = arrivals + p.delay_ms.unwrap_or(0) as f64 / 1e3 + 0.05;
+            let secs = p.deadline_ms.map_or(ideal, |ms| ideal.min(ms as f64 / 1e3)) + start;
+            Cost { secs, kind: None, once: false }
+        }
+        // Otherwise bounded by the deadline the section chose.
         Example::Mixed => {
             let p = &row.params;
             let secs = p.deadline_ms.map_or(1.0, |ms| ms as f64 / 1e3 / 2.0) + start;

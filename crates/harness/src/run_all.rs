@@ -9,6 +9,9 @@ use clap::Args;
 use crate::plan::{self, CpuParams, IoParams, Rounds, Section};
 use crate::sections::{self, MistakesSizes};
 
+/// Counted runs per row of run-all's mixed section.
+const MIXED_RUNS: usize = 3;
+
 /// Tasks in flight in run-all's scale section.
 pub const SCALE_TASKS: usize = 100_000;
 use crate::setup::{Command, Setup, SharedArgs};
@@ -16,11 +19,11 @@ use crate::setup::{Command, Setup, SharedArgs};
 /// Options of `run-all`.
 #[derive(Args, Debug)]
 pub struct RunAllArgs {
-    /// Counted runs per row [default: 5, mistakes 2, shared 3; --quick: 1]
+    /// Counted runs per row [default: 5; mistakes 2, shared and mixed 3, scale 2; --quick: 1]
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1000))]
     runs: Option<u64>,
-    /// Uncounted warm-up runs per row, before the counted ones [default: 1, mistakes and
-    /// shared 0; --quick: 0]
+    /// Uncounted warm-up runs per row, before the counted ones [default: 1; mistakes,
+    /// shared, mixed and scale 0; --quick: 0]
     #[arg(long, value_parser = clap::value_parser!(u64).range(0..=100))]
     warmup: Option<u64>,
     /// io: fetches per run [default: 3, the article's; --quick: 20]
@@ -79,6 +82,7 @@ pub fn run_all(args: RunAllArgs) -> Result<ExitCode> {
     // The sections with runs of their own (fewer, no warm-up: their rows are slow on purpose).
     let given = (args.runs, args.warmup);
     let mut rounds = Vec::new();
+    let mut mixed = None;
     if setup.has(Section::Mistakes) {
         let r = sections::rounds(Section::Mistakes, sections::MISTAKES_RUNS, given, quick);
         groups.extend(setup.mistakes_groups(MistakesSizes::new(threads, cpu, quick), &r));
@@ -104,6 +108,15 @@ pub fn run_all(args: RunAllArgs) -> Result<ExitCode> {
         );
         groups.extend(setup.scale_group(label, scale.with_threads(threads), rounds));
     }
+    if setup.has(Section::Mixed) {
+        // Capacity measured once, then the rows at 50% of it. Each run is seconds of
+        // open-loop arrivals and measures its own steady state: 3 runs, no warm-up.
+        let r = sections::rounds(Section::Mixed, MIXED_RUNS, given, quick);
+        let (mixed_groups, mixed_settings) = crate::mixed::run_all_section(&setup, threads, quick)?;
+        groups.extend(mixed_groups);
+        mixed = Some(mixed_settings);
+        rounds.push(r);
+    }
     let runs = pick(args.runs, 5, 1) as usize;
     let mut settings =
         setup.settings(runs, pick(args.warmup, 1, 0) as usize, threads, args.timeout_s);
@@ -114,5 +127,6 @@ pub fn run_all(args: RunAllArgs) -> Result<ExitCode> {
         settings.cpu = Some(cpu);
         settings.python_cpu = setup.python_cpu(cpu);
     }
+    settings.mixed = mixed;
     setup.run(groups, settings, |_, _| {})
 }

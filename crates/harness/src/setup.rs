@@ -30,6 +30,8 @@ pub const INTERRUPTED: u8 = 130;
 pub enum Command {
     RunAll,
     Sweep,
+    /// The mixed example's load sweep.
+    Load,
 }
 
 impl Command {
@@ -37,6 +39,7 @@ impl Command {
         match self {
             Command::RunAll => "run-all",
             Command::Sweep => "sweep",
+            Command::Load => "load",
         }
     }
 }
@@ -50,7 +53,7 @@ pub struct SharedArgs {
     /// Only these sections (comma-separated; --examples is another name for it)
     /// [default: run-all io,cpu,mistakes,shared; sweep io,cpu; with --source tcp: io]
     #[arg(long, visible_alias = "examples", value_enum, value_delimiter = ',')]
-    sections: Vec<Section>,
+    pub(crate) sections: Vec<Section>,
     /// io: wait on a timer (the article's) or on real requests to a delay server
     #[arg(long, value_enum, default_value_t = Source::Sleep)]
     source: Source,
@@ -108,8 +111,10 @@ impl Setup {
                     Section::Mistakes,
                     Section::Shared,
                     Section::Scale,
+                    Section::Mixed,
                 ],
                 Command::Sweep => vec![Section::Io, Section::Cpu],
+                Command::Load => vec![Section::Mixed],
             },
             (true, Source::Tcp) => vec![Section::Io],
         };
@@ -146,6 +151,11 @@ impl Setup {
             python,
             python_missing,
         })
+    }
+
+    /// The Python interpreter, when the Python rows run.
+    pub fn python_interpreter(&self) -> Option<&Python> {
+        self.python.as_ref().map(|(python, _)| python)
     }
 
     /// Whether `section` is among those to run.
@@ -286,6 +296,7 @@ impl Setup {
             source: self.source,
             rounds: Vec::new(),
             sweep: None,
+            mixed: None,
         }
     }
 
@@ -354,6 +365,7 @@ impl Setup {
             files.extend(match self.command {
                 Command::RunAll => charts::write_run_all(&results, &self.out, &self.name)?,
                 Command::Sweep => charts::write_sweep(&results, &self.out, &self.name)?,
+                Command::Load => charts::write_load(&results, &self.out, &self.name)?,
             });
             Ok(files)
         });

@@ -221,5 +221,78 @@ fn the_mistakes_chart_names_every_row_and_both_figures() {
     r.groups = mistakes;
     let written = charts::write_run_all(&r, &dir, "only").unwrap();
     assert_eq!(written, [dir.join("only-mistakes.svg")]);
+}
+
+/// A load sweep's results, made from the run-all sample's first row: three approaches at two
+/// loads, one late at the higher load, one failed there.
+fn load_sweep() -> Results {
+    use avt_harness::mixed::{Capacity, MixedSettings};
+    use avt_harness::plan::Section;
+    use avt_harness::stats::Stat;
+    let mut r = sample("", "run-all");
+    let template = r.groups[0].rows[0].clone();
+    let stat = |v: f64| Stat { median: v, min: v, max: v };
+    let rust = Capacity { cost_ms: 2.3, work: 20_000, cores: 2, per_s: 870.0, measured_on: 200 };
+    let mixed = MixedSettings {
+        rust,
+        python: None,
+        delay_ms: 50,
+        seconds: 2.0,
+        deadline_ms: 4000,
+        loads: vec![0.25, 1.0],
+        sweep: true,
+    };
+    let mut groups = Vec::new();
+    for load in [0.25, 1.0] {
+        let mut group = r.groups[0].clone();
+        group.section = Section::Mixed;
+        group.example = Example::Mixed;
+        group.rows = ["tokio", "tokio cpu-inline", "rayon"]
+            .iter()
+            .map(|name| {
+                let mut row = template.clone();
+                row.approach = name.to_string();
+                row.example = Example::Mixed;
+                row.params.rate = Some(load * 870.0);
+                row.params.requests = Some((load * 870.0 * 2.0) as usize);
+                // rayon leaves half its requests late at every load.
+                let late = if *name == "rayon" { (load * 870.0).floor() } else { 0.0 };
+                row.metrics = [
+                    ("latency.p99_us".to_string(), stat(60_000.0 / (1.0 - load * 0.9))),
+                    ("late".to_string(), stat(late)),
+                    ("achieved_rate".to_string(), stat(load * 870.0 * 0.98)),
+                ]
+                .into();
+                if *name == "tokio cpu-inline" && load == 1.0 {
+                    row.failure = Some(Failure::TimedOut { after_s: 60 });
+                    row.metrics.clear();
+                }
+                row
+            })
+            .collect();
+        groups.push(group);
+    }
+    r.groups = groups;
+    r.settings.mixed = Some(mixed);
+    r
+}
+
+#[test]
+fn load_sweep_charts_name_every_series_and_mark_late_and_failed_points() {
+    let dir = temp_dir("charts-load");
+    let r = load_sweep();
+    let written = charts::write(&r, &dir, "load").unwrap();
+    let files = [dir.join("load-p99.svg"), dir.join("load-achieved.svg")];
+    assert_eq!(written, files);
+    for file in &files {
+        assert_svg(file, &["tokio", "tokio cpu-inline", "rayon", "timed out after 60 s"]);
+        assert!(read(file).contains("failed or skipped"), "the ✕ is in the legend");
+    }
+    let p99 = read(&files[0]);
+    assert!(p99.contains("late: 217 of 435"), "a late point is an ✕, not a p99");
+    assert!(p99.contains("target: D + 5c (Rust)"));
+    assert!(read(&files[1]).contains("ideal: achieved = offered"));
+    // Results that are no load sweep draw none of these.
+    assert!(charts::load_charts(&sample("", "run-all"), "x").unwrap().is_empty());
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -90,8 +90,8 @@ fn a_full_stderr_loses_the_progress_lines_and_nothing_else() {
         return;
     };
     let run = Command::new(HARNESS)
-        .args(["run-all", "--quick", "--no-python", "--bin-dir", bins.to_str().unwrap()])
-        .args(["--out", out.to_str().unwrap()])
+        .args(["run-all", "--quick", "--no-python", "--sections", "io,cpu"])
+        .args(["--bin-dir", bins.to_str().unwrap(), "--out", out.to_str().unwrap()])
         .stderr(full)
         .output()
         .unwrap();

@@ -270,6 +270,34 @@ fn per_second(v: f64) -> String {
     }
 }
 
+/// The mixed rows' names: the approach and its variant ("async-std current-thread").
+const WAY: Column =
+    Column::new("approach", Some(("approach", Width::Left(24))), |r, _, _| r.approach.clone());
+/// A latency the mixed examples report in µs, in ms.
+fn latency_ms(us: f64) -> String {
+    ms(us / 1e3)
+}
+const P50: Column =
+    Column::metric("p50 ms", Some(("p50 ms", Width::Right(7))), "latency.p50_us", latency_ms);
+const P99: Column =
+    Column::metric("p99 ms", Some(("p99 ms", Width::Right(7))), "latency.p99_us", latency_ms);
+const MAX_LATENCY: Column =
+    Column::metric("max ms", Some(("max ms", Width::Right(7))), "latency.max_us", latency_ms);
+const LATE: Column = Column::metric("late", Some(("late", Width::Right(5))), "late", count);
+const ACHIEVED: Column =
+    Column::metric("achieved /s", Some(("got /s", Width::Right(6))), "achieved_rate", |v| {
+        format!("{v:.0}")
+    });
+/// Verified, or the expected outcome its runs ended in (requests late), and in how many.
+const OUTCOME: Column =
+    Column::new("outcome", Some(("outcome", Width::Left(9))), |r, _, _| {
+        match (&r.outcome, r.outcome_runs) {
+            (Some(_), n) if n == r.runs => "late".into(),
+            (Some(_), n) => format!("late {n}/{}", r.runs),
+            (None, _) => "verified".into(),
+        }
+    });
+
 /// The columns of a section's tables.
 pub fn columns(section: Section) -> Vec<Column> {
     match section {
@@ -328,7 +356,7 @@ pub fn columns(section: Section) -> Vec<Column> {
             RUNS,
         ],
         Section::Mixed => {
-            vec![APPROACH, WALL, IN_PROCESS, CPU, RSS, THREADS, SWITCHES, RUNS]
+            vec![WAY, P50, P99, MAX_LATENCY, LATE, ACHIEVED, CPU, THREADS, RSS, OUTCOME, RUNS]
         }
     }
 }

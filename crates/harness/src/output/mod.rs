@@ -152,6 +152,7 @@ fn footnotes(r: &Results) -> String {
     if let Some(why) = &r.settings.python_missing {
         let _ = writeln!(notes, "\nPython originals: {why}.");
     }
+    notes += &crate::mixed::footnotes(r);
     let failed = rows().filter(|row| row.failure.is_some()).count();
     if failed > 0 && r.ok {
         let _ = writeln!(
