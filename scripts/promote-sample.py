@@ -47,8 +47,10 @@ for name in names:
         subprocess.run(cargo, cwd=root, check=True)
     else:
         files = [root / "results" / f"{name}.{ext}" for ext in ("json", "md", "csv")]
-        # Its charts: <name>.svg (run-all) or <name>-io-*.svg and <name>-cpu-*.svg (sweep).
-        for pattern in (f"{name}.svg", f"{name}-io-*.svg", f"{name}-cpu-*.svg"):
+        # Its charts: <name>.svg and <name>-mistakes.svg (run-all), or <name>-io-*.svg and
+        # <name>-cpu-*.svg (sweep).
+        for pattern in (f"{name}.svg", f"{name}-mistakes.svg", f"{name}-io-*.svg",
+                        f"{name}-cpu-*.svg"):
             files += sorted((root / "results").glob(pattern))
         for f in files:
             if not f.is_file():

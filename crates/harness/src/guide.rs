@@ -37,30 +37,19 @@ pub fn guide(run_all: &Results, sweep: Option<&Results>) -> String {
         out.push('\n');
     }
     out.push_str(&format!(
-        "\nNumbers from the committed samples of `just run-all`{} on {} ({}).",
-        if sweep.is_some() { " and `just sweep`" } else { "" },
-        run_all.environment.machine(),
+        "\nNumbers from the committed samples of `just run-all` (run {}){} on {}.",
         run_all.environment.date,
+        sweep.map_or(String::new(), |s| format!(" and `just sweep` (run {})", s.environment.date)),
+        run_all.environment.machine(),
     ));
     out
 }
 
-/// The row of `approach` in the first group of `section` that has it, with `variant` (None:
-/// the crate's right way).
-fn row<'a>(
-    r: &'a Results,
-    section: Section,
-    approach: &str,
-    variant: Option<&str>,
-) -> Option<(&'a GroupSummary, &'a RowSummary)> {
+/// The row named `name` (as the tables show it: `tokio`, `tokio (cpu-inline)`) in the first
+/// group of `section` that has it, if it ran.
+fn row<'a>(r: &'a Results, section: Section, name: &str) -> Option<&'a RowSummary> {
     r.groups.iter().filter(|g| g.section == section).find_map(|g| {
-        let found = g.rows.iter().find(|row| {
-            row.approach == approach
-                && row.params.variant.as_deref() == variant
-                && !row.failed()
-                && row.skipped.is_none()
-        });
-        found.map(|row| (g, row))
+        g.rows.iter().find(|row| row.approach == name && !row.failed() && row.skipped.is_none())
     })
 }
 
@@ -74,8 +63,8 @@ fn ms(us: f64) -> String {
 }
 
 fn few_waits(r: &Results) -> Option<String> {
-    let (_, std) = row(r, Section::Io, "std-threads", None)?;
-    let (_, tokio) = row(r, Section::Io, "tokio", None)?;
+    let std = row(r, Section::Io, "std-threads")?;
+    let tokio = row(r, Section::Io, "tokio")?;
     let tasks = std.params.tasks?;
     Some(format!(
         "| waits on a few things at once (the article's {tasks} fetches) | anything: plain \
@@ -130,10 +119,10 @@ fn started_threads(failure: &str) -> Option<u64> {
 }
 
 fn cpu_bound(r: &Results) -> Option<String> {
-    let (_, rayon) = row(r, Section::Cpu, "rayon", None)?;
-    let (_, std) = row(r, Section::Cpu, "std-threads", None)?;
-    let python = row(r, Section::Cpu, "python-threading", None)
-        .and_then(|(_, p)| p.speedup)
+    let rayon = row(r, Section::Cpu, "rayon")?;
+    let std = row(r, Section::Cpu, "std-threads")?;
+    let python = row(r, Section::Cpu, "python-threading")
+        .and_then(|p| p.speedup)
         .map_or(String::new(), |s| format!("; CPython's threads {s:.2}× (the GIL)"));
     Some(format!(
         "| computes (CPU-bound) | rayon, or threads; not CPython threads | on {} threads rayon \
@@ -143,8 +132,8 @@ fn cpu_bound(r: &Results) -> Option<String> {
 }
 
 fn blocking_call(r: &Results) -> Option<String> {
-    let (_, bad) = row(r, Section::Mistakes, "tokio", Some("blocking-sleep"))?;
-    let (_, good) = row(r, Section::Mistakes, "tokio", None)?;
+    let bad = row(r, Section::Mistakes, "tokio (blocking-sleep)")?;
+    let good = row(r, Section::Mistakes, "tokio (join-set)")?;
     Some(format!(
         "| calls blocking code from async tasks | `spawn_blocking` / `unblock`, or an async API \
          | tokio with `std::thread::sleep` in a task: {:.2}× of one wait, ticker {} late at \
@@ -156,8 +145,8 @@ fn blocking_call(r: &Results) -> Option<String> {
 }
 
 fn cpu_in_tasks(r: &Results) -> Option<String> {
-    let (_, bad) = row(r, Section::Mistakes, "tokio", Some("cpu-inline"))?;
-    let (_, good) = row(r, Section::Mistakes, "tokio", None)?;
+    let bad = row(r, Section::Mistakes, "tokio (cpu-inline)")?;
+    let good = row(r, Section::Mistakes, "tokio (spawn-blocking)")?;
     Some(format!(
         "| computes inside async tasks | `spawn_blocking` (bounded to T) or rayon behind a \
          oneshot | counting in tokio's tasks: ticker {} late at most, against {} with \
@@ -169,8 +158,8 @@ fn cpu_in_tasks(r: &Results) -> Option<String> {
 
 fn shared_counter(r: &Results) -> Option<String> {
     let rate = |variant: &str| {
-        row(r, Section::Shared, "tokio", Some(variant))
-            .and_then(|(_, s)| metric(s, "increments_per_s"))
+        row(r, Section::Shared, &format!("tokio ({variant})"))
+            .and_then(|s| metric(s, "increments_per_s"))
     };
     let (atomic, mutex, async_mutex) = (rate("atomic")?, rate("mutex")?, rate("async-mutex")?);
     Some(format!(
@@ -184,17 +173,15 @@ fn shared_counter(r: &Results) -> Option<String> {
 }
 
 fn wait_then_compute(r: &Results) -> Option<String> {
-    let p99 = |approach: &str, variant: Option<&str>| {
-        row(r, Section::Mixed, approach, variant).and_then(|(_, s)| metric(s, "latency.p99_us"))
-    };
-    let right = p99("tokio", None)?;
-    let std = p99("std-threads", None)?;
-    let inline = p99("tokio", Some("cpu-inline"))
-        .map_or(String::new(), |v| format!(", counting inline {}", ms(v)));
+    let p99 = |name: &str| row(r, Section::Mixed, name).and_then(|s| metric(s, "latency.p99_us"));
+    let right = p99("tokio")?;
+    let std = p99("std-threads")?;
+    let one_thread = p99("tokio current-thread")
+        .map_or(String::new(), |v| format!("; all on one thread (current-thread) {}", ms(v)));
     Some(format!(
         "| waits, then computes, under load (the article's FAQ) | a runtime for the waits and \
-         `spawn_blocking` for the work | p99 at half load: tokio {}{inline}; a thread per \
-         request {} ([mixed]({MIXED})) |",
+         `spawn_blocking` for the work | p99 at half load: tokio {}, a thread per request \
+         {}{one_thread} ([mixed]({MIXED})) |",
         ms(right),
         ms(std),
     ))
