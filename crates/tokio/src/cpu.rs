@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use avt_common::{Cpu, Jobs, Outcome, Variant, count_primes_in};
+use rayon::ThreadPool;
 use rayon::prelude::*;
-use rayon::{ThreadPool, ThreadPoolBuilder};
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
-use crate::{current_thread, runtime, ticker};
+use crate::{current_thread, rayon_pool, runtime, ticker};
 
 /// The ways this crate runs the cpu example, its right way first.
 pub const VARIANTS: &[Variant] = &[
@@ -86,11 +86,6 @@ async fn count_primes_rayon_bridge(pool: Arc<ThreadPool>, jobs: Vec<Range<u64>>)
     Ok(answer.await?)
 }
 
-/// A rayon pool of exactly `threads` threads, beside the runtime's workers.
-fn pool(threads: usize) -> Result<Arc<ThreadPool>> {
-    Ok(Arc::new(ThreadPoolBuilder::new().num_threads(threads).build()?))
-}
-
 /// Runs the cpu example the way `args.variant` says, with the ticker task beside it.
 pub fn run(args: &Cpu) -> Result<Outcome<u64>> {
     let rt = match args.variant {
@@ -107,11 +102,11 @@ pub fn run(args: &Cpu) -> Result<Outcome<u64>> {
         // The rayon variants run in a spawned task, as a request handler would: `block_on`'s
         // own future runs on this thread, not on a worker.
         "rayon-inline" => {
-            let work = count_primes_rayon_inline(pool(args.threads)?, jobs.ranges().to_vec());
+            let work = count_primes_rayon_inline(rayon_pool(args.threads)?, jobs.ranges().to_vec());
             rt.block_on(rt.spawn(work))?
         }
         "rayon-bridge" => {
-            let work = count_primes_rayon_bridge(pool(args.threads)?, jobs.ranges().to_vec());
+            let work = count_primes_rayon_bridge(rayon_pool(args.threads)?, jobs.ranges().to_vec());
             rt.block_on(rt.spawn(work))??
         }
         // The T async workers idle here while T blocking threads count: 2T + 1 threads.

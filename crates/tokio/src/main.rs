@@ -23,10 +23,12 @@ mod mixed;
 mod shared;
 
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Result;
 use avt_common::{Approach, Example, Ticker};
+use rayon::{ThreadPool, ThreadPoolBuilder};
 use tokio::runtime::{Builder, Runtime};
 use tokio::time::sleep_until;
 
@@ -43,6 +45,12 @@ async fn ticker(ticks: Ticker) {
 /// TOKIO_WORKER_THREADS).
 fn runtime(threads: usize) -> Result<Runtime> {
     Ok(Builder::new_multi_thread().worker_threads(threads).enable_all().build()?)
+}
+
+/// A rayon pool of exactly `threads` threads, beside the runtime's workers (the rayon
+/// variants of cpu and mixed).
+fn rayon_pool(threads: usize) -> Result<Arc<ThreadPool>> {
+    Ok(Arc::new(ThreadPoolBuilder::new().num_threads(threads).build()?))
 }
 
 /// The article's model: one thread runs every task (`#[tokio::main(flavor = "current_thread")]`).

@@ -9,12 +9,14 @@ use std::time::Duration;
 
 use anyhow::Result;
 use avt_common::{Completions, Mixed, Outcome, Source, Tally, Variant, count_primes_in, is_prime};
+use rayon::ThreadPool;
 use rayon::prelude::*;
-use rayon::{ThreadPool, ThreadPoolBuilder};
 use tokio::runtime::Builder;
 use tokio::sync::{Semaphore, oneshot};
 use tokio::task::{JoinSet, spawn_blocking};
 use tokio::time::{sleep_until, timeout_at};
+
+use crate::rayon_pool;
 
 /// The ways this crate runs the mixed example, its right way first.
 pub const VARIANTS: &[Variant] = &[
@@ -120,10 +122,6 @@ async fn serve(tally: Arc<Tally>, source: Source, delay: Duration, counter: Coun
     // At the deadline the JoinSet is dropped, which aborts the tasks still in it (a count
     // already on the blocking pool runs to its end: blocking code cannot be aborted).
     let _ = timeout_at(tally.deadline().into(), requests).await;
-}
-
-fn rayon_pool(threads: usize) -> Result<Arc<ThreadPool>> {
-    Ok(Arc::new(ThreadPoolBuilder::new().num_threads(threads).build()?))
 }
 
 pub fn mixed(args: &Mixed) -> Result<Outcome<Completions>> {
