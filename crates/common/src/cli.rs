@@ -6,24 +6,13 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::error::ErrorKind;
-use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
+use crate::flags::{MAX_DELAY_MS, MAX_JOBS, MAX_LIMIT, MAX_TASKS, Shared, Source, SourceArg};
 use crate::out::{EXIT_CLOSED_PIPE, complain};
 use crate::ticker::{MAX_TICK_MS, TICK_MS, Ticker};
 use crate::workload::{DELAY, LIMIT, default_jobs};
 use crate::{Approach, Variant};
-
-/// The most worker threads `--threads` accepts.
-pub const MAX_THREADS: u64 = 4096;
-/// The most fetches `--tasks` accepts.
-pub const MAX_TASKS: u64 = 10_000_000;
-/// The longest simulated wait `--delay-ms` accepts: one hour.
-pub const MAX_DELAY_MS: u64 = 3_600_000;
-/// The highest `--limit`: trial division up to 10^12 already takes days.
-pub const MAX_LIMIT: u64 = 1_000_000_000_000;
-/// The most jobs `--jobs` accepts: every job's range is held in memory (16 bytes each), and
-/// a million jobs of the default limit are ten numbers each, far past any gain in balance.
-pub const MAX_JOBS: u64 = 1_000_000;
 
 /// What `--help` says about exit statuses.
 const EXIT_STATUSES: &str = "Exit status: 0 done and checked; 1 failed, with a one-line \
@@ -55,20 +44,6 @@ enum Example {
     },
     /// The mixed example: requests arrive at a steady rate, each fetches, then counts primes
     Mixed(crate::mixed::MixedArgs),
-}
-
-#[derive(Args, Debug)]
-pub(crate) struct Shared {
-    /// Worker threads, where the approach has a pool [default: available parallelism]
-    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
-    threads: Option<u64>,
-    /// Print one JSON line instead of the human-readable lines
-    #[arg(long)]
-    json: bool,
-    /// How to run the example: one of the ways listed below [default: the first, the
-    /// crate's right way]
-    #[arg(long, value_name = "NAME")]
-    variant: Option<String>,
 }
 
 /// The latency probe's flags, for the io and cpu examples.
@@ -121,12 +96,6 @@ struct IoArgs {
     probe: Probe,
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq)]
-pub(crate) enum SourceArg {
-    Sleep,
-    Tcp,
-}
-
 #[derive(Args, Debug)]
 struct CpuArgs {
     /// Count the primes in [0, L]
@@ -144,16 +113,6 @@ struct CpuArgs {
     shared: Shared,
     #[command(flatten)]
     probe: Probe,
-}
-
-/// Where an io fetch's wait comes from.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Source {
-    /// A timer: the article's `asyncio.sleep`.
-    Sleep,
-    /// A real HTTP request to the delay server at `server`, which answers after the delay;
-    /// a request that takes longer than `timeout` fails.
-    Tcp { server: SocketAddr, timeout: Duration },
 }
 
 /// The io example's parameters, checked.
@@ -255,20 +214,8 @@ pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
     };
     let (command, json, tick) = match cli.example {
         Example::Io(a) => {
-            let source = match (a.source, a.server) {
-                (SourceArg::Sleep, None) => Source::Sleep,
-                (SourceArg::Tcp, Some(server)) => {
-                    let ms = a.timeout_ms.unwrap_or(a.delay_ms + 10_000);
-                    Source::Tcp { server, timeout: Duration::from_millis(ms) }
-                }
-                (SourceArg::Tcp, None) => {
-                    let msg = "--source tcp needs --server ADDR (start one with avt-delay-server)";
-                    return Err(fail(&mut cmd, msg.into()));
-                }
-                (SourceArg::Sleep, Some(_)) => {
-                    return Err(fail(&mut cmd, "--server goes with --source tcp".into()));
-                }
-            };
+            let timeout = Duration::from_millis(a.timeout_ms.unwrap_or(a.delay_ms + 10_000));
+            let source = a.source.with_server(a.server, timeout).map_err(|m| fail(&mut cmd, m))?;
             let variant = variant(&mut cmd, "io", &a.shared, approach.io.variants)?;
             if variant == "blocking-sleep" && source != Source::Sleep {
                 return Err(fail(

@@ -7,6 +7,7 @@
 //! [`say!`], which never panics on a closed pipe or a full disk.
 
 mod cli;
+mod flags;
 pub mod http;
 pub mod latency;
 pub mod limits;
@@ -20,13 +21,12 @@ pub mod workload;
 use std::collections::BTreeMap;
 use std::io;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Result, bail};
 
-pub use cli::{
-    Cpu, Io, MAX_DELAY_MS, MAX_JOBS, MAX_LIMIT, MAX_TASKS, MAX_THREADS, Source, usage_exit,
-};
+pub use cli::{Cpu, Io, usage_exit};
+pub use flags::{MAX_DELAY_MS, MAX_JOBS, MAX_LIMIT, MAX_TASKS, MAX_THREADS, Source};
 pub use latency::{Lateness, Percentiles};
 pub use mixed::{
     Completions, Mixed, MixedReport, Schedule, Served, Tally, check_served, mixed_checksum,
@@ -98,13 +98,18 @@ pub fn main(approach: Approach) -> ExitCode {
         Ok(parsed) => parsed,
         Err(code) => return code,
     };
-    let command = match parsed.command {
+    // The ticker's schedule starts with the timed run (the sequential baseline has none).
+    let ticker = parsed.tick.map(Ticker::start);
+    let report = match parsed.command {
+        cli::Command::Io(io) => run_io(&approach, io, ticker),
+        cli::Command::Cpu(cpu) => run_cpu(&approach, cpu, ticker),
+        cli::Command::Sequential(cpu) => run_sequential(&approach, cpu),
+        cli::Command::Shared(args) => run_shared(&approach, &args),
         cli::Command::Mixed(args) => {
             return mixed::main(approach.name, &approach.mixed, &args, parsed.json);
         }
-        command => command,
     };
-    match run(&approach, command, parsed.tick) {
+    match report {
         Ok(report) if parsed.json => say!("{}", report.to_json()),
         Ok(report) => say!("{}", report.summary()),
         Err(e) => {
@@ -115,62 +120,59 @@ pub fn main(approach: Approach) -> ExitCode {
     out::finish(approach.name)
 }
 
-fn run(approach: &Approach, command: cli::Command, tick: Option<Duration>) -> Result<Report> {
-    // The ticker's schedule starts with the timed run (the sequential baseline has none).
-    let ticker = tick.map(Ticker::start);
+fn run_io(approach: &Approach, mut io: Io, ticker: Option<Ticker>) -> Result<Report> {
     let start = Instant::now();
-    let report = match command {
-        cli::Command::Io(mut io) => {
-            io.ticker = ticker;
-            let out = (approach.io.run)(&io)?;
-            let elapsed_ms = end_run(start, io.ticker.as_ref());
-            let checksum = check_fetched(&out.value, io.tasks).map_err(anyhow::Error::msg)?;
-            Report {
-                approach: approach.name.into(),
-                example: "io".into(),
-                params: Params {
-                    threads: io.threads,
-                    tasks: Some(io.tasks),
-                    delay_ms: Some(io.delay.as_millis() as u64),
-                    source: matches!(io.source, Source::Tcp { .. }).then(|| "tcp".into()),
-                    variant: Some(io.variant.into()),
-                    ..Params::default()
-                },
-                result: out.value.len() as u64,
-                checksum: format!("{checksum:016x}"),
-                verified: true,
-                elapsed_ms,
-                worker_threads: out.worker_threads,
-                build: Some(build().into()),
-                ticker: ticker_report(io.ticker.as_ref()),
-                increments_per_s: None,
-                lost: None,
-            }
-        }
-        cli::Command::Cpu(mut cpu) => {
-            cpu.ticker = ticker;
-            let out = (approach.cpu.run)(&cpu)?;
-            let elapsed_ms = end_run(start, cpu.ticker.as_ref());
-            cpu_report(approach.name, &cpu, out, elapsed_ms)?
-        }
-        cli::Command::Shared(args) => {
-            if shared::watched(&args) {
-                shared::watchdog(approach.name, &args);
-            }
-            let out = (approach.shared.run)(&args)?;
-            shared::report(approach.name, &args, out, ms_since(start))?
-        }
-        cli::Command::Mixed(_) => bail!("the mixed example runs in mixed::main"),
-        cli::Command::Sequential(cpu) => {
-            let Some(sequential) = approach.sequential else {
-                bail!("this approach has no sequential baseline");
-            };
-            let cpu = Cpu { threads: 1, ..cpu };
-            let out = Outcome { value: sequential(&cpu), worker_threads: 1 };
-            cpu_report("sequential", &cpu, out, ms_since(start))?
-        }
+    io.ticker = ticker;
+    let out = (approach.io.run)(&io)?;
+    let elapsed_ms = end_run(start, io.ticker.as_ref());
+    let checksum = check_fetched(&out.value, io.tasks).map_err(anyhow::Error::msg)?;
+    Ok(Report {
+        approach: approach.name.into(),
+        example: "io".into(),
+        params: Params {
+            threads: io.threads,
+            tasks: Some(io.tasks),
+            delay_ms: Some(io.delay.as_millis() as u64),
+            source: matches!(io.source, Source::Tcp { .. }).then(|| "tcp".into()),
+            variant: Some(io.variant.into()),
+            ..Params::default()
+        },
+        result: out.value.len() as u64,
+        checksum: format!("{checksum:016x}"),
+        verified: true,
+        elapsed_ms,
+        worker_threads: out.worker_threads,
+        build: Some(build().into()),
+        ticker: ticker_report(io.ticker.as_ref()),
+        ..Report::default()
+    })
+}
+
+fn run_cpu(approach: &Approach, mut cpu: Cpu, ticker: Option<Ticker>) -> Result<Report> {
+    let start = Instant::now();
+    cpu.ticker = ticker;
+    let out = (approach.cpu.run)(&cpu)?;
+    let elapsed_ms = end_run(start, cpu.ticker.as_ref());
+    cpu_report(approach.name, &cpu, out, elapsed_ms)
+}
+
+fn run_sequential(approach: &Approach, cpu: Cpu) -> Result<Report> {
+    let Some(sequential) = approach.sequential else {
+        bail!("this approach has no sequential baseline");
     };
-    Ok(report)
+    let start = Instant::now();
+    let cpu = Cpu { threads: 1, ..cpu };
+    let out = Outcome { value: sequential(&cpu), worker_threads: 1 };
+    cpu_report("sequential", &cpu, out, ms_since(start))
+}
+
+fn run_shared(approach: &Approach, args: &Shared) -> Result<Report> {
+    let start = Instant::now();
+    if shared::watched(args) {
+        shared::watchdog(approach.name, args);
+    }
+    let out = (approach.shared.run)(args)?;
+    shared::report(approach.name, args, out, ms_since(start))
 }
 
 /// The ids of a tcp run's fetches, or, if any failed, an error that counts the failures by
@@ -229,8 +231,7 @@ fn cpu_report(name: &str, cpu: &Cpu, out: Outcome<u64>, elapsed_ms: f64) -> Resu
         worker_threads: out.worker_threads,
         build: Some(build().into()),
         ticker: ticker_report(cpu.ticker.as_ref()),
-        increments_per_s: None,
-        lost: None,
+        ..Report::default()
     })
 }
 

@@ -188,3 +188,42 @@ pub fn ensure_open_files(connections: usize) -> anyhow::Result<()> {
     raise_open_files()?;
     Ok(())
 }
+
+/// The threads this process has now (the entries of `/proc/self/task`), or None where that
+/// is unknown. Shared by the limit checks and the cancel example's watch.
+pub fn threads_now() -> Option<usize> {
+    Some(fs::read_dir("/proc/self/task").ok()?.count())
+}
+
+/// The file descriptors this process holds open now (the entries of `/proc/self/fd`, less
+/// the one the listing itself opens), or None where that is unknown. Shared by the limit
+/// checks and the cancel example's watch.
+pub fn open_fds_now() -> Option<usize> {
+    Some(fs::read_dir("/proc/self/fd").ok()?.count().saturating_sub(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_thread_and_a_new_file_are_counted() {
+        let (threads, fds) = (threads_now().unwrap(), open_fds_now().unwrap());
+        assert!(threads >= 1);
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<()>();
+        let t = std::thread::spawn(move || {
+            ready_tx.send(()).unwrap();
+            rx.recv().ok();
+        });
+        ready_rx.recv().unwrap();
+        // Other tests run on other threads at the same time: at least one more.
+        assert!(threads_now().unwrap() >= 2);
+        tx.send(()).unwrap();
+        t.join().unwrap();
+        // 40 more files open: counted (other tests may close a few of theirs meanwhile).
+        let files: Vec<fs::File> =
+            (0..40).map(|_| fs::File::open("/proc/self/status").unwrap()).collect();
+        assert!(open_fds_now().unwrap() + 8 >= fds + files.len());
+    }
+}

@@ -17,9 +17,9 @@ use anyhow::{Result, bail};
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{MAX_DELAY_MS, MAX_TASKS, Shared, SourceArg};
+use crate::flags::{MAX_DELAY_MS, MAX_TASKS, Shared, Source, SourceArg};
 use crate::workload::{count_primes_in, mix};
-use crate::{Example, Lateness, Params, Percentiles, Report, Source, build, http};
+use crate::{Example, Lateness, Params, Percentiles, Report, build, http};
 
 /// Default number of requests.
 pub const REQUESTS: usize = 1_500;
@@ -137,16 +137,7 @@ impl MixedArgs {
                 self.delay_ms
             ));
         }
-        let source = match (self.source, self.server) {
-            (SourceArg::Sleep, None) => Source::Sleep,
-            (SourceArg::Tcp, Some(server)) => Source::Tcp { server, timeout: deadline },
-            (SourceArg::Tcp, None) => {
-                return Err(
-                    "--source tcp needs --server ADDR (start one with avt-delay-server)".into()
-                );
-            }
-            (SourceArg::Sleep, Some(_)) => return Err("--server goes with --source tcp".into()),
-        };
+        let source = self.source.with_server(self.server, deadline)?;
         let strict = self.strict;
         let (rate, work) = (self.rate, self.work);
         Ok(Mixed { requests, rate, delay, work, deadline, strict, threads, source, variant })
@@ -443,9 +434,7 @@ fn run(name: &str, example: &Example<Mixed, Completions>, args: &Mixed) -> Resul
         elapsed_ms,
         worker_threads: out.worker_threads,
         build: Some(build().into()),
-        increments_per_s: None,
-        lost: None,
-        ticker: None,
+        ..Report::default()
     };
     Ok(MixedReport { report, served })
 }
@@ -598,9 +587,7 @@ mod tests {
             elapsed_ms: 1.0,
             worker_threads: 2,
             build: None,
-            increments_per_s: None,
-            lost: None,
-            ticker: None,
+            ..Report::default()
         };
         let served =
             Served { completed: 3, late: 1, achieved_rate: 2.5, latency: Percentiles::default() };

@@ -6,7 +6,7 @@ use crate::TickerReport;
 use crate::workload::known_pi;
 
 /// The result of one example run: what was asked, what came out, how it was checked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Report {
     /// The approach: `std-threads`, `tokio`, `async-std`, `smol`, `rayon` or `sequential`.
     pub approach: String,
@@ -97,7 +97,7 @@ impl Report {
         let head = format!("{} {}", self.approach, self.example);
         let (ms, threads) = (self.elapsed_ms, self.worker_threads);
         if let (Some(workers), Some(increments)) = (p.workers, p.increments) {
-            return crate::shared::summary(self, workers, increments);
+            return shared_summary(self, workers, increments);
         }
         let line = match (p.tasks, p.delay_ms, p.limit, p.jobs) {
             (Some(tasks), Some(delay), ..) => {
@@ -135,4 +135,23 @@ impl Report {
             None => line,
         }
     }
+}
+
+/// The human-readable line of a shared run.
+fn shared_summary(r: &Report, workers: usize, increments: u64) -> String {
+    let lost = match r.lost {
+        Some(lost) => format!("; {lost} updates lost"),
+        None => String::new(),
+    };
+    format!(
+        "{} shared ({}): {workers} workers × {increments} increments = {} in {:.1} ms \
+         ({:.0} increments/s) on {} threads{lost} [checksum {}]",
+        r.approach,
+        r.params.variant.as_deref().unwrap_or("default"),
+        r.result,
+        r.elapsed_ms,
+        r.increments_per_s.unwrap_or(0.0),
+        r.worker_threads,
+        r.checksum
+    )
 }

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, bail};
 use clap::Args;
 
+use crate::flags::MAX_DELAY_MS;
 use crate::report::{Params, Report};
 use crate::{Outcome, cpu_checksum};
 
@@ -47,7 +48,7 @@ pub(crate) struct SharedArgs {
     increments: u64,
     /// deadlock and lock-order: no progress for this long is reported as a deadlock, exit 1
     #[arg(long, value_name = "MS", default_value_t = WATCHDOG_MS,
-          value_parser = clap::value_parser!(u64).range(1..=crate::MAX_DELAY_MS))]
+          value_parser = clap::value_parser!(u64).range(1..=MAX_DELAY_MS))]
     watchdog_ms: u64,
 }
 
@@ -186,28 +187,8 @@ pub(crate) fn report(
         worker_threads: out.worker_threads,
         build: Some(crate::build().into()),
         increments_per_s: Some(expected as f64 / (elapsed_ms / 1e3).max(1e-9)),
-        lost: None,
-        ticker: None,
+        ..Report::default()
     })
-}
-
-/// The human-readable line of a shared run.
-pub(crate) fn summary(r: &Report, workers: usize, increments: u64) -> String {
-    let lost = match r.lost {
-        Some(lost) => format!("; {lost} updates lost"),
-        None => String::new(),
-    };
-    format!(
-        "{} shared ({}): {workers} workers × {increments} increments = {} in {:.1} ms \
-         ({:.0} increments/s) on {} threads{lost} [checksum {}]",
-        r.approach,
-        r.params.variant.as_deref().unwrap_or("default"),
-        r.result,
-        r.elapsed_ms,
-        r.increments_per_s.unwrap_or(0.0),
-        r.worker_threads,
-        r.checksum
-    )
 }
 
 /// The races Rust rejects at compile time, as doctests `cargo test` runs. Each mistake is a

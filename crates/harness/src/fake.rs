@@ -205,8 +205,6 @@ fn answer(example: &[String], wrong: bool) -> Report {
         elapsed_ms: 1.0,
         worker_threads: threads,
         build: None,
-        ticker: None,
-        increments_per_s: None,
-        lost: None,
+        ..Report::default()
     }
 }
