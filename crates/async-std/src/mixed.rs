@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use async_lock::Semaphore;
+use async_std::channel::{Receiver, unbounded};
 use async_std::{future, task};
 use avt_common::{Completions, Mixed, Outcome, Source, Tally, Variant, count_primes_in};
 
@@ -69,6 +70,15 @@ async fn handle(id: usize, tally: Arc<Tally>, source: Source, delay: Duration, c
     tally.finish(id, count);
 }
 
+/// The wake probe, beside the requests: a thread outside the executor sends the time into this
+/// channel every period, and this task records how long after each send it got to run. An
+/// executor thread that counts inline delays it as it delays every other task queued there.
+async fn wake_probe(tally: Arc<Tally>, woken: Receiver<Instant>) {
+    while let Ok(sent) = woken.recv().await {
+        tally.woke(sent);
+    }
+}
+
 /// Starts each request as a task at its due time, and waits for them all or the deadline.
 async fn serve(tally: Arc<Tally>, source: Source, delay: Duration, counter: Counter) {
     let requests = async {
@@ -101,7 +111,13 @@ pub fn mixed(args: &Mixed) -> Result<Outcome<Completions>> {
         _ => (args.threads, Counter::Inline), // cpu-inline
     };
     crate::set_executor_threads(threads);
-    let tally = Arc::new(Tally::start(args));
+    let tally = Tally::start(args)?;
+    // An unbounded channel: the sending thread must never wait for the executor it measures.
+    let (send, woken) = unbounded();
+    if tally.send_wakes(move |sent| send.try_send(sent).is_ok())? {
+        // Dropping its handle detaches it: it runs beside the requests until the run ends.
+        task::spawn(wake_probe(Arc::clone(&tally), woken));
+    }
     task::block_on(serve(Arc::clone(&tally), args.source, args.delay, counter));
     Ok(Outcome { value: tally.close(), worker_threads: threads })
 }

@@ -6,20 +6,29 @@
 //! Open loop: request `i` is *due* at start + i/R whether or not earlier ones are done, and
 //! its latency is its completion − its due time. A request that starts late because the
 //! program is behind pays for it in full (no coordinated omission).
+//!
+//! The report and the deadline watchdog are in [`report`]; the wake-latency probe beside the
+//! requests is in [`wake`].
+
+mod report;
+mod wake;
 
 use std::io;
 use std::ops::Range;
-use std::process::ExitCode;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread;
 use std::time::{Duration, Instant};
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use clap::Args;
-use serde::{Deserialize, Serialize};
 
 use crate::flags::{MAX_DELAY_MS, MAX_TASKS, Shared, Source, SourceArg};
 use crate::workload::{count_primes_in, mix};
-use crate::{Example, Lateness, Params, Percentiles, Report, build, http};
+
+pub(crate) use report::main;
+pub use report::{MixedReport, Served};
+use wake::Probe;
+pub use wake::Wake;
 
 /// Default number of requests.
 pub const REQUESTS: usize = 1_500;
@@ -83,6 +92,8 @@ pub(crate) struct MixedArgs {
     #[arg(long, value_name = "ADDR")]
     server: Option<std::net::SocketAddr>,
     #[command(flatten)]
+    probe: wake::ProbeArgs,
+    #[command(flatten)]
     pub(crate) shared: Shared,
 }
 
@@ -107,6 +118,10 @@ pub struct Mixed {
     pub source: Source,
     /// The way to run it (`--variant`).
     pub variant: &'static str,
+    /// The wake probe's period (`--probe-us`), or `None` with `--no-probe`.
+    pub probe: Option<Duration>,
+    /// Who prints the report, for the deadline watchdog (set by [`main`]; `None`: no watchdog).
+    watch: Option<report::Watch>,
 }
 
 impl MixedArgs {
@@ -139,8 +154,20 @@ impl MixedArgs {
         }
         let source = self.source.with_server(self.server, deadline)?;
         let strict = self.strict;
-        let (rate, work) = (self.rate, self.work);
-        Ok(Mixed { requests, rate, delay, work, deadline, strict, threads, source, variant })
+        let (rate, work, probe) = (self.rate, self.work, self.probe.period());
+        Ok(Mixed {
+            requests,
+            rate,
+            delay,
+            work,
+            deadline,
+            strict,
+            threads,
+            source,
+            variant,
+            probe,
+            watch: None,
+        })
     }
 }
 
@@ -188,6 +215,7 @@ pub struct Tally {
     schedule: Schedule,
     requests: usize,
     work: u64,
+    probe: Option<Probe>,
     state: Mutex<State>,
 }
 
@@ -195,7 +223,15 @@ pub struct Tally {
 struct State {
     done: Vec<Done>,
     failed: Vec<(usize, io::Error)>,
-    closed: bool,
+    /// Who closed the run, once it is closed: its report is the one printed.
+    closed: Option<Closer>,
+}
+
+/// Who closed a run: the example when it ended, or the deadline watchdog when it did not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Closer {
+    Example,
+    Watchdog,
 }
 
 /// A request finished in time: its id, its prime count, and when it finished.
@@ -212,16 +248,42 @@ pub struct Completions {
     schedule: Schedule,
     done: Vec<Done>,
     failed: Vec<(usize, io::Error)>,
+    /// What the wake probe saw, when it ran.
+    wake: Option<Wake>,
 }
 
 impl Tally {
-    /// Starts the clock: request 0 is due now.
-    pub fn start(args: &Mixed) -> Self {
-        Tally {
+    /// Starts the clock: request 0 is due now. Under [`main`] it also starts the deadline
+    /// watchdog, which ends the run at the deadline if the example cannot.
+    pub fn start(args: &Mixed) -> Result<Arc<Self>> {
+        let tally = Arc::new(Tally {
             schedule: Schedule::new(Instant::now(), args.rate, args.deadline),
             requests: args.requests,
             work: args.work,
+            probe: args.probe.map(Probe::new),
             state: Mutex::default(),
+        });
+        if let Some(watch) = &args.watch {
+            watch.start(args, Arc::clone(&tally))?;
+        }
+        Ok(tally)
+    }
+
+    /// Starts the wake probe's sending thread, unless `--no-probe`: every period it calls
+    /// `send` with the time, until the run ends or `send` returns false. Returns whether the
+    /// probe runs; if so, the example runs a task beside the requests that receives each
+    /// time and calls [`Tally::woke`] with it.
+    pub fn send_wakes(&self, send: impl FnMut(Instant) -> bool + Send + 'static) -> Result<bool> {
+        match &self.probe {
+            Some(probe) => probe.send_every_period(send).map(|()| true),
+            None => Ok(false),
+        }
+    }
+
+    /// The probe's task runs now, for the wake sent at `sent`: records how long it waited.
+    pub fn woke(&self, sent: Instant) {
+        if let Some(probe) = &self.probe {
+            probe.woke(sent);
         }
     }
 
@@ -256,7 +318,7 @@ impl Tally {
     pub fn finish(&self, id: usize, count: io::Result<u64>) {
         let at = Instant::now();
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        if state.closed || at > self.schedule.deadline() {
+        if state.closed.is_some() || at > self.schedule.deadline() {
             return;
         }
         match count {
@@ -266,14 +328,34 @@ impl Tally {
     }
 
     /// Ends the run: what finished so far is its result, anything later is late.
+    ///
+    /// If the deadline watchdog has already closed it, the watchdog prints the report and ends
+    /// the process, so this never returns: the run must not report twice.
     pub fn close(&self) -> Completions {
+        match self.close_by(Closer::Example) {
+            Some(done) => done,
+            None => loop {
+                thread::park();
+            },
+        }
+    }
+
+    /// Closes the run for `closer`, or `None` if it was closed already. The first close takes
+    /// what finished, and with it the right to report (the once-guard of the two paths).
+    fn close_by(&self, closer: Closer) -> Option<Completions> {
+        let end = Instant::now();
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.closed = true;
-        Completions {
+        match state.closed {
+            Some(Closer::Watchdog) => return None,
+            Some(Closer::Example) if closer == Closer::Watchdog => return None,
+            _ => state.closed = Some(closer),
+        }
+        Some(Completions {
             schedule: self.schedule,
             done: std::mem::take(&mut state.done),
             failed: std::mem::take(&mut state.failed),
-        }
+            wake: self.probe.as_ref().map(|p| p.stop_at(end)),
+        })
     }
 }
 
@@ -317,157 +399,6 @@ pub fn mixed_checksum(requests: usize, work: u64) -> u64 {
 
 fn request_mix(id: usize, count: u64) -> u64 {
     mix(mix(id as u64) ^ count)
-}
-
-/// What a mixed run measured, beside the usual report fields in its JSON line.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Served {
-    /// Requests that finished by the deadline.
-    pub completed: u64,
-    /// Requests unfinished at the deadline.
-    pub late: u64,
-    /// Completions per second between the first and the last (the offered rate, when the
-    /// approach keeps up; its capacity, when it does not). 0 with fewer than 2.
-    pub achieved_rate: f64,
-    /// Completion − due time of the finished requests, in µs (late ones are not in it).
-    pub latency: Percentiles,
-}
-
-/// The mixed example's JSON line: the usual report, plus what was served.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MixedReport {
-    #[serde(flatten)]
-    pub report: Report,
-    #[serde(flatten)]
-    pub served: Served,
-}
-
-impl Completions {
-    /// How many finished, how late, and how fast, or the failed fetches as an error.
-    fn served(&self, requests: usize) -> Result<Served> {
-        if let Some((id, first)) = self.failed.first() {
-            bail!(
-                "{} of {requests} fetches failed ({}); {} requests finished; first error \
-                 (request {id}): {first}",
-                self.failed.len(),
-                http::failure_kind(first),
-                self.done.len()
-            );
-        }
-        let mut latency = Lateness::new();
-        for d in &self.done {
-            latency.record(self.schedule.due(d.id), d.at);
-        }
-        let first = self.done.iter().map(|d| d.at).min();
-        let last = self.done.iter().map(|d| d.at).max();
-        let achieved_rate = match (first, last) {
-            (Some(first), Some(last)) if last > first => {
-                (self.done.len() - 1) as f64 / (last - first).as_secs_f64()
-            }
-            _ => 0.0,
-        };
-        let completed = self.done.len() as u64;
-        let late = requests as u64 - completed;
-        Ok(Served { completed, late, achieved_rate, latency: latency.percentiles() })
-    }
-}
-
-/// Runs the mixed example of one approach, checks it and prints its line.
-///
-/// Exit codes: 0 done and checked (late requests included, unless `--strict`), 1 failed,
-/// 2 usage error (already handled by the parser).
-pub(crate) fn main(
-    name: &str,
-    example: &Example<Mixed, Completions>,
-    args: &Mixed,
-    json: bool,
-) -> ExitCode {
-    match run(name, example, args) {
-        Ok(r) => {
-            crate::say!("{}", if json { r.to_json() } else { r.summary() });
-            if args.strict && r.served.late > 0 {
-                crate::out::complain(format_args!(
-                    "{name}: error: {} of {} requests were late (unfinished at the {} ms \
-                     deadline), and --strict was given",
-                    r.served.late,
-                    args.requests,
-                    args.deadline.as_millis()
-                ));
-                return ExitCode::FAILURE;
-            }
-            crate::out::finish(name)
-        }
-        Err(e) => {
-            crate::out::complain(format_args!("{name}: error: {e:#}"));
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn run(name: &str, example: &Example<Mixed, Completions>, args: &Mixed) -> Result<MixedReport> {
-    if let Source::Tcp { .. } = args.source {
-        // Every request in flight holds a socket: allow as many as the hard limit lets.
-        crate::limits::raise_open_files()?;
-    }
-    let out = (example.run)(args)?;
-    let elapsed_ms = out.value.schedule.start().elapsed().as_secs_f64() * 1e3;
-    let served = out.value.served(args.requests)?;
-    let done = out.value.done.iter().map(|d| (d.id, d.count));
-    let checksum = check_served(done, args.requests, args.work).map_err(anyhow::Error::msg)?;
-    let report = Report {
-        approach: name.into(),
-        example: "mixed".into(),
-        params: Params {
-            threads: args.threads,
-            delay_ms: Some(args.delay.as_millis() as u64),
-            source: matches!(args.source, Source::Tcp { .. }).then(|| "tcp".into()),
-            variant: Some(args.variant.into()),
-            requests: Some(args.requests),
-            rate: Some(args.rate),
-            work: Some(args.work),
-            deadline_ms: Some(args.deadline.as_millis() as u64),
-            ..Params::default()
-        },
-        result: served.completed,
-        checksum: format!("{checksum:016x}"),
-        verified: true,
-        elapsed_ms,
-        worker_threads: out.worker_threads,
-        build: Some(build().into()),
-        ..Report::default()
-    };
-    Ok(MixedReport { report, served })
-}
-
-impl MixedReport {
-    /// The JSON line `--json` prints.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("a report always serialises")
-    }
-
-    /// The human-readable summary line.
-    pub fn summary(&self) -> String {
-        let (r, s, p) = (&self.report, &self.served, &self.report.params);
-        let ms = |us: u64| us as f64 / 1e3;
-        format!(
-            "{} mixed ({}): {} of {} requests done at {:.0}/s offered {:.0}/s, {} late; \
-             latency p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms; {:.0} ms wall \
-             [checksum {}]",
-            r.approach,
-            p.variant.as_deref().unwrap_or("default"),
-            s.completed,
-            p.requests.unwrap_or(0),
-            s.achieved_rate,
-            p.rate.unwrap_or(0.0),
-            s.late,
-            ms(s.latency.p50_us),
-            ms(s.latency.p90_us),
-            ms(s.latency.p99_us),
-            ms(s.latency.max_us),
-            r.elapsed_ms,
-            r.checksum
-        )
-    }
 }
 
 #[cfg(test)]
@@ -545,12 +476,14 @@ mod tests {
             threads: 1,
             source: Source::Sleep,
             variant: "test",
+            probe: None,
+            watch: None,
         }
     }
 
     #[test]
     fn the_tally_counts_in_time_finishes_and_ignores_late_ones() {
-        let tally = Tally::start(&args(4, 1_000.0, 60_000));
+        let tally = Tally::start(&args(4, 1_000.0, 60_000)).unwrap();
         tally.finish(2, Ok(7));
         tally.finish(0, Ok(8));
         let done = tally.close();
@@ -559,46 +492,36 @@ mod tests {
         assert_eq!((served.completed, served.late, served.latency.count), (2, 2, 2));
         assert!(served.achieved_rate > 0.0);
 
-        let expired = Tally::start(&args(4, 1_000.0, 1));
-        std::thread::sleep(Duration::from_millis(5));
+        let expired = Tally::start(&args(4, 1_000.0, 1)).unwrap();
+        thread::sleep(Duration::from_millis(5));
         assert!(expired.expired());
         expired.finish(0, Ok(8));
         assert_eq!(expired.close().served(4).unwrap().late, 4);
     }
 
     #[test]
+    fn only_the_first_close_takes_the_run_and_its_report() {
+        let tally = Tally::start(&args(3, 1_000.0, 60_000)).unwrap();
+        tally.finish(1, Ok(5));
+        let first = tally.close_by(Closer::Watchdog).expect("the first close takes it");
+        assert_eq!(first.done.len(), 1);
+        assert!(tally.close_by(Closer::Watchdog).is_none());
+        assert!(tally.close_by(Closer::Example).is_none(), "the watchdog reports, not the example");
+
+        let ended = Tally::start(&args(3, 1_000.0, 60_000)).unwrap();
+        assert!(ended.close_by(Closer::Example).is_some());
+        assert!(
+            ended.close_by(Closer::Watchdog).is_none(),
+            "the example reports, not the watchdog"
+        );
+    }
+
+    #[test]
     fn a_failed_fetch_fails_the_run_with_its_kind() {
-        let tally = Tally::start(&args(3, 1_000.0, 60_000));
+        let tally = Tally::start(&args(3, 1_000.0, 60_000)).unwrap();
         tally.finish(0, Ok(1));
         tally.finish(1, Err(io::ErrorKind::ConnectionRefused.into()));
         let err = tally.close().served(3).unwrap_err().to_string();
         assert!(err.starts_with("1 of 3 fetches failed (connection refused)"), "{err}");
-    }
-
-    #[test]
-    fn the_json_line_carries_the_served_fields_at_the_top() {
-        let report = Report {
-            approach: "x".into(),
-            example: "mixed".into(),
-            params: Params { threads: 2, rate: Some(50.0), ..Params::default() },
-            result: 3,
-            checksum: "0".into(),
-            verified: true,
-            elapsed_ms: 1.0,
-            worker_threads: 2,
-            build: None,
-            ..Report::default()
-        };
-        let served =
-            Served { completed: 3, late: 1, achieved_rate: 2.5, latency: Percentiles::default() };
-        let line = MixedReport { report, served }.to_json();
-        let value: serde_json::Value = serde_json::from_str(&line).unwrap();
-        assert_eq!(value["late"], 1);
-        assert_eq!(value["latency"]["p99_us"], 0);
-        assert_eq!(value["params"]["rate"], 50.0);
-        let back: MixedReport = serde_json::from_str(&line).unwrap();
-        assert_eq!(back.served.completed, 3);
-        let plain: Report = serde_json::from_str(&line).unwrap();
-        assert_eq!(plain.result, 3);
     }
 }

@@ -46,15 +46,20 @@ pub(crate) fn complain(message: fmt::Arguments<'_>) {
 /// quietly, if the reader closed the pipe; 1, with one line on stderr naming `name`, for
 /// any other write error.
 pub(crate) fn finish(name: &str) -> ExitCode {
+    ExitCode::from(status(name))
+}
+
+/// [`finish`] as a number, for a thread that ends the process itself (`process::exit`).
+pub(crate) fn status(name: &str) -> u8 {
     if let Err(e) = io::stdout().flush() {
         let _ = FAILED.set(e);
     }
     match FAILED.get() {
-        None => ExitCode::SUCCESS,
-        Some(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_CLOSED_PIPE),
+        None => 0,
+        Some(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_CLOSED_PIPE,
         Some(e) => {
             complain(format_args!("{name}: error: cannot write the output: {e}"));
-            ExitCode::FAILURE
+            1
         }
     }
 }

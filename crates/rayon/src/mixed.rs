@@ -33,6 +33,15 @@ fn handle(id: usize, tally: &Tally, source: Source, delay: Duration) {
     tally.finish(id, count);
 }
 
+/// The wake probe, rayon's way: rayon has no channel a job can wait on without holding a pool
+/// thread (which would take one of the T from the requests), so the pool's own queue is the
+/// channel: the probe's thread queues one job per wake, and the job records how long after
+/// the send it ran. It waits there behind the queued requests, as any other job would.
+fn wake_probe(pool: &ThreadPool, tally: &Arc<Tally>, sent: Instant) {
+    let tally = Arc::clone(tally);
+    pool.spawn(move || tally.woke(sent));
+}
+
 /// Queues each request on the pool at its due time, then waits for them all or the deadline.
 fn serve(pool: &ThreadPool, tally: &Arc<Tally>, source: Source, delay: Duration) {
     let (done, finished) = mpsc::channel();
@@ -59,8 +68,13 @@ fn serve(pool: &ThreadPool, tally: &Arc<Tally>, source: Source, delay: Duration)
 }
 
 pub fn mixed(args: &Mixed) -> Result<Outcome<Completions>> {
-    let pool = crate::pool(args.threads)?;
-    let tally = Arc::new(Tally::start(args));
+    let pool = Arc::new(crate::pool(args.threads)?);
+    let tally = Tally::start(args)?;
+    let (queue, mine) = (Arc::clone(&pool), Arc::clone(&tally));
+    tally.send_wakes(move |sent| {
+        wake_probe(&queue, &mine, sent);
+        true
+    })?;
     serve(&pool, &tally, args.source, args.delay);
     Ok(Outcome { value: tally.close(), worker_threads: pool.current_num_threads() })
 }

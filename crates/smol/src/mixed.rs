@@ -5,10 +5,11 @@
 use std::io;
 use std::ops::Range;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use avt_common::{Completions, Mixed, Outcome, Source, Tally, Variant, count_primes_in};
+use smol::channel::{Receiver, unbounded};
 use smol::lock::Semaphore;
 use smol::{Executor, Timer, future, unblock};
 
@@ -67,6 +68,15 @@ async fn handle(id: usize, tally: Arc<Tally>, source: Source, delay: Duration, c
     tally.finish(id, count);
 }
 
+/// The wake probe, beside the requests: a thread outside the executor sends the time into this
+/// channel every period, and this task records how long after each send it got to run. An
+/// executor thread that counts inline delays it as it delays every other task queued there.
+async fn wake_probe(tally: Arc<Tally>, woken: Receiver<Instant>) {
+    while let Ok(sent) = woken.recv().await {
+        tally.woke(sent);
+    }
+}
+
 /// Starts each request as a task on `ex` at its due time, and waits for them all or the
 /// deadline.
 async fn serve(
@@ -99,7 +109,13 @@ async fn serve(
 
 pub fn mixed(args: &Mixed) -> Result<Outcome<Completions>> {
     let ex = Executor::new();
-    let tally = Arc::new(Tally::start(args));
+    let tally = Tally::start(args)?;
+    // An unbounded channel: the sending thread must never wait for the executor it measures.
+    let (send, woken) = unbounded();
+    if tally.send_wakes(move |sent| send.try_send(sent).is_ok())? {
+        // Detached: it runs on `ex` beside the requests until the run ends.
+        ex.spawn(wake_probe(Arc::clone(&tally), woken)).detach();
+    }
     let (source, delay) = (args.source, args.delay);
     let threads = match args.variant {
         "unblock" => {

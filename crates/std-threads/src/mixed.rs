@@ -34,6 +34,15 @@ fn handle(id: usize, tally: &Tally, source: Source, delay: Duration) {
     tally.finish(id, count);
 }
 
+/// The wake probe, beside the requests: a thread sends the time into this channel every period,
+/// and this thread records how long after each send the kernel woke it. The reference: no
+/// runtime stands between the wake and the run.
+fn wake_probe(tally: &Tally, woken: mpsc::Receiver<Instant>) {
+    for sent in woken {
+        tally.woke(sent);
+    }
+}
+
 /// Starts a thread for each request at its due time, then waits for them all or the deadline.
 fn serve(tally: &Arc<Tally>, source: Source, delay: Duration) -> Result<()> {
     let (done, finished) = mpsc::channel();
@@ -64,7 +73,14 @@ fn serve(tally: &Arc<Tally>, source: Source, delay: Duration) -> Result<()> {
 }
 
 pub fn mixed(args: &Mixed) -> Result<Outcome<Completions>> {
-    let tally = Arc::new(Tally::start(args));
+    let tally = Tally::start(args)?;
+    let (send, woken) = mpsc::channel();
+    if tally.send_wakes(move |sent| send.send(sent).is_ok())? {
+        let mine = Arc::clone(&tally);
+        // Not joined: it ends when the run does (the sender stops) or with the process.
+        let started = thread::Builder::new().spawn(move || wake_probe(&mine, woken));
+        started.map_err(|e| limits::thread_limit_hit(0, tally.requests(), e))?;
+    }
     serve(&tally, args.source, args.delay)?;
     Ok(Outcome { value: tally.close(), worker_threads: args.requests })
 }

@@ -5,13 +5,14 @@
 use std::io;
 use std::ops::Range;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use avt_common::{Completions, Mixed, Outcome, Source, Tally, Variant, count_primes_in, is_prime};
 use rayon::ThreadPool;
 use rayon::prelude::*;
 use tokio::runtime::Builder;
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use tokio::sync::{Semaphore, oneshot};
 use tokio::task::{JoinSet, spawn_blocking};
 use tokio::time::{sleep_until, timeout_at};
@@ -106,6 +107,15 @@ async fn handle(id: usize, tally: Arc<Tally>, source: Source, delay: Duration, c
     tally.finish(id, count);
 }
 
+/// The wake probe, beside the requests: a thread outside the runtime sends the time into this
+/// channel every period, and this task records how long after each send it got to run. A
+/// worker that counts inline delays it as it delays every other task queued there.
+async fn wake_probe(tally: Arc<Tally>, mut woken: UnboundedReceiver<Instant>) {
+    while let Some(sent) = woken.recv().await {
+        tally.woke(sent);
+    }
+}
+
 /// Starts each request as a task at its due time, and waits for them all or the deadline.
 async fn serve(tally: Arc<Tally>, source: Source, delay: Duration, counter: Counter) {
     let requests = async {
@@ -135,7 +145,12 @@ pub fn mixed(args: &Mixed) -> Result<Outcome<Completions>> {
         "rayon-inline" => Counter::RayonInline(rayon_pool(args.threads)?),
         _ => Counter::Inline, // cpu-inline, current-thread
     };
-    let tally = Arc::new(Tally::start(args));
+    let tally = Tally::start(args)?;
+    // An unbounded channel: the sending thread must never wait for the runtime it measures.
+    let (send, woken) = unbounded_channel();
+    if tally.send_wakes(move |sent| send.send(sent).is_ok())? {
+        rt.spawn(wake_probe(Arc::clone(&tally), woken));
+    }
     rt.block_on(serve(Arc::clone(&tally), args.source, args.delay, counter));
     let workers = rt.metrics().num_workers();
     // Don't wait for a count still running on the blocking pool: the run has ended.
