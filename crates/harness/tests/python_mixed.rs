@@ -1,6 +1,7 @@
 //! The Python originals' mixed example (scripts/python) prints the Rust crates' JSON line,
-//! with the Rust checksum for the same requests, ends at its deadline under overload, and
-//! rejects bad input with one line. Skipped, with a note, where python3 is not on PATH.
+//! with the Rust checksum for the same requests, ends at its deadline under overload and
+//! while the loop counts, reports its wake probe, and rejects bad input with one line.
+//! Skipped, with a note, where python3 is not on PATH.
 
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -75,6 +76,47 @@ fn overload_ends_at_the_deadline_and_strict_fails() {
 }
 
 #[test]
+fn the_deadline_holds_while_the_loop_counts() {
+    // Four requests of 10^8 numbers each (hours in CPython), counted on the event loop itself,
+    // against a 1 s deadline: the watchdog thread ends the run, reporting once, all four late.
+    let args = ["--variant", "cpu-inline", "--requests", "4", "--work", "100000000"];
+    let args =
+        [&args[..], &["--delay-ms", "10", "--deadline-ms", "1000", "--threads", "1"]].concat();
+    let start = Instant::now();
+    let Some(r) = report("asyncio_example.py", &args) else { return };
+    let took = start.elapsed();
+    assert_eq!((r.served.completed, r.served.late), (0, 4), "{:?}", r.served);
+    assert!(took < Duration::from_secs(20), "a 1 s deadline took {took:?}");
+
+    let strict = [&["mixed"], &args[..], &["--strict", "--json"]].concat();
+    let Some(out) = python("asyncio_example.py", &strict) else { return };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "--strict: {stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1, "the report, once");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains("4 of 4 requests were late"), "{stderr}");
+}
+
+#[test]
+fn the_wake_probe_reports_and_can_be_left_out() {
+    let sizes = ["--requests", "30", "--rate", "100", "--delay-ms", "20", "--work", "200"];
+    let sizes = [&sizes[..], &["--threads", "2", "--deadline-ms", "60000"]].concat();
+    for (script, variant) in [WAYS[0], WAYS[1], WAYS[3]] {
+        let args = [&sizes[..], &["--variant", variant, "--probe-us", "2000"]].concat();
+        let Some(r) = report(script, &args) else { return };
+        let wake = r.served.wake.unwrap_or_else(|| panic!("{script} {variant}: no wake field"));
+        assert!(wake.samples >= 10, "{script} {variant}: {wake:?}");
+        assert!(wake.p50_us <= wake.p99_us && wake.p99_us <= wake.max_us, "{wake:?}");
+        assert_eq!(r.report.checksum, format!("{:016x}", mixed_checksum(30, 200)));
+
+        let args = [&sizes[..], &["--variant", variant, "--no-probe"]].concat();
+        let Some(r) = report(script, &args) else { return };
+        assert_eq!(r.served.wake, None, "{script} {variant} --no-probe");
+        assert_eq!(r.report.checksum, format!("{:016x}", mixed_checksum(30, 200)));
+    }
+}
+
+#[test]
 fn bad_input_is_one_line_and_exit_2() {
     let cases: &[&[&str]] = &[
         &["--rate", "0"],
@@ -82,6 +124,9 @@ fn bad_input_is_one_line_and_exit_2() {
         &["--requests", "0"],
         &["--deadline-ms", "50"],
         &["--variant", "no-such-way"],
+        &["--probe-us", "0"],
+        &["--probe-us", "1000001"],
+        &["--probe-us", "500", "--no-probe"],
     ];
     for script in ["asyncio_example.py", "threading_example.py"] {
         for args in cases {

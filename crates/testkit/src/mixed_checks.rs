@@ -1,5 +1,6 @@
 //! End-to-end checks of the mixed example every example binary must pass: each of its ways
-//! verifies, an overloaded run ends at its deadline, and bad input is a usage error.
+//! verifies, an overloaded run ends at its deadline, so does one whose counts run on the
+//! executor, the wake probe reports (or is left out), and bad input is a usage error.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -93,6 +94,64 @@ pub fn mixed_overload_ends_at_the_deadline(bin: &str) {
     assert!(stderr.contains("requests were late") && stderr.contains("--strict"), "{stderr}");
 }
 
+/// The ways that count where the requests are scheduled (`cpu-inline`, `rayon-inline`,
+/// `current-thread`), or the right way where a crate has none of them.
+fn inline_variants(bin: &str) -> Vec<String> {
+    let all = variants(bin);
+    let inline: Vec<String> =
+        all.iter().filter(|v| v.contains("inline") || *v == "current-thread").cloned().collect();
+    if inline.is_empty() { all[..1].to_vec() } else { inline }
+}
+
+/// Four requests of 10^8 numbers each (minutes of counting) against a 1 s deadline, on one
+/// thread: even where the counts run on the executor's only worker, the run ends near the
+/// deadline, prints its report once, with all four late, exit 0; with --strict, exit 1.
+pub fn mixed_deadline_holds_when_counts_block_the_executor(bin: &str) {
+    let args = ["--requests", "4", "--work", "100000000", "--delay-ms", "10"];
+    let args = [&args[..], &["--deadline-ms", "1000", "--threads", "1"]].concat();
+    for variant in inline_variants(bin) {
+        let args = [&args[..], &["--variant", &variant]].concat();
+        let start = Instant::now();
+        let r = mixed_report(bin, &args); // one line: the report is printed once
+        let took = start.elapsed();
+        let s = &r.served;
+        assert_eq!((s.completed, s.late), (0, 4), "{bin} {variant}: {s:?}");
+        assert!(took < Duration::from_secs(15), "{bin} {variant}: a 1 s deadline took {took:?}");
+        assert!(r.report.elapsed_ms >= 1_000.0, "{bin} {variant}: ended before the deadline");
+    }
+    let variant = &inline_variants(bin)[0];
+    let out = run(bin, &[&["mixed"], &args[..], &["--variant", variant, "--strict"]].concat());
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{bin} {variant} --strict: {stderr}");
+    assert_eq!(stdout.lines().count(), 1, "the report, once: {stdout}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains("4 of 4 requests were late"), "{stderr}");
+}
+
+/// The wake probe is on by default: the JSON line carries `wake` with samples, in order; with
+/// --no-probe the field is absent. Neither changes the checked result.
+pub fn mixed_wake_probe_reports_and_can_be_left_out(bin: &str) {
+    let sizes = ["--requests", "40", "--rate", "100", "--delay-ms", "20", "--work", "2000"];
+    let sizes = [&sizes[..], &["--threads", "2", "--deadline-ms", "60000"]].concat();
+    let r = mixed_report(bin, &[&sizes[..], &["--probe-us", "2000"]].concat());
+    let wake = r.served.wake.unwrap_or_else(|| panic!("{bin}: no wake field: {r:?}"));
+    // 40 requests at 100/s: about 0.4 s of sends every 2 ms; a sender on a busy core may
+    // skip some, so ask for far fewer.
+    assert!(wake.samples >= 20, "{bin}: {wake:?}");
+    assert!(wake.p50_us <= wake.p99_us && wake.p99_us <= wake.max_us, "{bin}: {wake:?}");
+    let checksum = format!("{:016x}", mixed_checksum(40, 2000));
+    assert_eq!(r.report.checksum, checksum);
+
+    let out = run(bin, &[&["mixed"], &sizes[..], &["--no-probe", "--json"]].concat());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{bin} --no-probe: {}", String::from_utf8_lossy(&out.stderr));
+    let line: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON line");
+    assert!(line.get("wake").is_none(), "{bin} --no-probe: {stdout}");
+    assert_eq!(line["checksum"], checksum.as_str());
+    assert_eq!(line["completed"], 40);
+}
+
 /// Bad input gets one line on stderr and exit 2, never a panic.
 pub fn mixed_bad_input_is_a_usage_error(bin: &str) {
     let cases: &[&[&str]] = &[
@@ -106,6 +165,10 @@ pub fn mixed_bad_input_is_a_usage_error(bin: &str) {
         &["--deadline-ms", "10", "--delay-ms", "20"],
         &["--variant", "no-such-way"],
         &["--source", "tcp"],
+        &["--probe-us", "0"],
+        &["--probe-us", "1000001"],
+        &["--probe-us", "-1"],
+        &["--probe-us", "500", "--no-probe"],
     ];
     for args in cases {
         let out = Command::new(bin).arg("mixed").args(*args).output().expect("runs");
@@ -132,6 +195,14 @@ macro_rules! mixed_example {
         #[test]
         fn mixed_overload_ends_at_the_deadline() {
             $crate::mixed_checks::mixed_overload_ends_at_the_deadline($bin);
+        }
+        #[test]
+        fn mixed_deadline_holds_when_counts_block_the_executor() {
+            $crate::mixed_checks::mixed_deadline_holds_when_counts_block_the_executor($bin);
+        }
+        #[test]
+        fn mixed_wake_probe_reports_and_can_be_left_out() {
+            $crate::mixed_checks::mixed_wake_probe_reports_and_can_be_left_out($bin);
         }
         #[test]
         fn mixed_bad_input_is_a_usage_error() {
