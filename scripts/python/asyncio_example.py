@@ -173,6 +173,13 @@ async def handle_request(i, tally, delay, count):
     tally.finish(i, await count(*tally.numbers(i)))
 
 
+def wake_probe(tally, sent):
+    """The wake probe, beside the requests: a thread outside the loop schedules this callback
+    with call_soon_threadsafe every period, and it records how long after the send the loop
+    ran it. A count on the loop delays it as it delays every other callback."""
+    tally.woke(sent)
+
+
 async def serve(tally, delay, count):
     tasks = []
     for i in range(tally.requests):
@@ -209,6 +216,17 @@ async def mixed(args):
             return common.count_primes_in(start, end)
 
     tally = avt_mixed.Tally(args)
+    # A count on the loop cannot be interrupted: a watchdog thread ends the run at the deadline.
+    tally.watch("python-asyncio", threads)
+    loop = asyncio.get_running_loop()
+
+    def send(sent):
+        try:
+            loop.call_soon_threadsafe(wake_probe, tally, sent)
+        except RuntimeError:
+            return False  # the loop is closed: the run is over
+        return True
+    tally.send_wakes(send)
     try:
         # At the deadline wait_for cancels the requests still running (asyncio.run cancels
         # any left over when it returns).

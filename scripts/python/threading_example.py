@@ -177,6 +177,14 @@ def handle_request(i, tally, delay):
     tally.finish(i, common.count_primes_in(*tally.numbers(i)))
 
 
+def wake_probe(tally, woken):
+    """The wake probe, beside the requests: a thread puts the time into this queue every
+    period, and this thread records how long after the put it got to run (the GIL's switch
+    interval, when others count)."""
+    while True:
+        tally.woke(woken.get())
+
+
 def serve(tally, delay):
     """A thread per request at its due time; waits for them all, or the deadline."""
     threads = []
@@ -202,6 +210,10 @@ def run():
                              sequential=True)
     if args.example == "mixed":
         tally = avt_mixed.Tally(args)
+        tally.watch("python-threading", args.requests)  # ends the run, should a join not
+        woken = queue.Queue()
+        if tally.send_wakes(lambda sent: woken.put(sent) or True):
+            threading.Thread(target=wake_probe, args=(tally, woken), daemon=True).start()
         started = serve(tally, args.delay_ms / 1000)
         avt_mixed.report("python-threading", args, tally, tally.close(), worker_threads=started)
         return
