@@ -11,7 +11,7 @@ use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use avt_common::{Completions, Mixed, Outcome, Source, Tally, Variant, count_primes_in, limits};
 
 /// The ways this crate runs the mixed example, its right way first.
@@ -79,7 +79,7 @@ pub fn mixed(args: &Mixed) -> Result<Outcome<Completions>> {
         let mine = Arc::clone(&tally);
         // Not joined: it ends when the run does (the sender stops) or with the process.
         let started = thread::Builder::new().spawn(move || wake_probe(&mine, woken));
-        started.map_err(|e| limits::thread_limit_hit(0, tally.requests(), e))?;
+        started.context("cannot start the wake probe's receiving thread")?;
     }
     serve(&tally, args.source, args.delay)?;
     Ok(Outcome { value: tally.close(), worker_threads: args.requests })
