@@ -246,6 +246,16 @@ def lead_pipe(inbox, next, clock):
     return clock.finish(token)
 
 
+def start_all(threads, wanted):
+    """Starts every thread; at the OS thread limit, fails naming it."""
+    for started, thread in enumerate(threads):
+        try:
+            thread.start()
+        except RuntimeError as e:  # "can't start new thread"
+            raise RuntimeError(f"hit the OS thread limit: started {started} of {wanted} "
+                               f"threads ({e})") from None
+
+
 def switch(args):
     """K - 1 threads and this one in a ring, over queues (maxsize 1: one token in flight) or
     a socket pair per hop."""
@@ -255,10 +265,11 @@ def switch(args):
     else:
         members = avt_switch.ring(args.workers, socket.socketpair)
         member, first = pass_on_pipe, lead_pipe
-    # One thread per member: each blocks on its own inbox.
-    threads = [threading.Thread(target=member, args=m) for m in members[1:]]
-    for t in threads:
-        t.start()
+    # One thread per member: each blocks on its own inbox. Daemon threads: at the OS thread
+    # limit the started ones wait for a token that never comes, and must not keep the
+    # process from exiting with the error.
+    threads = [threading.Thread(target=member, args=m, daemon=True) for m in members[1:]]
+    start_all(threads, args.workers)
     clock = first(*members[0], avt_switch.Clock(args.laps))  # this thread is member 0
     for t in threads:
         t.join()
@@ -271,14 +282,23 @@ def spawn(args):
 
     def unit_body(unit):
         unit.ran()
-        alive.wait()
-        go.wait()
+        try:
+            alive.wait()
+            go.wait()
+        except threading.BrokenBarrierError:
+            pass  # the spawner hit the thread limit and let everyone go
 
     clock = avt_switch.SpawnClock(args.units)
     threads = []
     for i in range(args.units):
         thread = threading.Thread(target=unit_body, args=(clock.unit(i),))
-        thread.start()
+        try:
+            thread.start()
+        except RuntimeError as e:  # "can't start new thread": release the started ones
+            alive.abort()
+            go.abort()
+            raise RuntimeError(f"hit the OS thread limit: started {i} of {args.units} "
+                               f"threads ({e})") from None
         threads.append(thread)
     clock.spawned()
     alive.wait()  # every thread has run and is blocked at the barrier
