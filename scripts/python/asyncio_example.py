@@ -11,19 +11,25 @@ loop stays free (the GIL still gives no speedup). Same flags and --json line as 
     python3 scripts/python/asyncio_example.py cpu --limit 1000000 --variant cpu-inline
     python3 scripts/python/asyncio_example.py shared --variant forced-race
     python3 scripts/python/asyncio_example.py mixed --variant to-thread
+    python3 scripts/python/asyncio_example.py switch --via pipe
+    python3 scripts/python/asyncio_example.py spawn --units 1000
 
 `mixed` is the article's FAQ, asyncio and threading together: requests arrive at a steady
 rate, each fetches on the loop and then counts primes (see avt_mixed.py).
+`switch`: K tasks in a ring pass one token through asyncio.Queue (or a socket pair per hop,
+as asyncio streams); `spawn`: N tasks that only record their first run (see avt_switch.py).
 """
 
 import asyncio
 import concurrent.futures
+import socket
 import time
 from concurrent.futures import ProcessPoolExecutor
 
 import avt_common as common
 import avt_mixed
 import avt_shared
+import avt_switch
 from avt_shared import Variant
 
 SHARED_VARIANTS = [
@@ -36,6 +42,11 @@ SHARED_VARIANTS = [
 ]
 
 counter = 0
+
+SWITCH_VARIANTS = [("event-loop", "K tasks on one event loop: every hop is a task switch, "
+                                  "awaiting asyncio.Queue.get or a stream's readexactly")]
+SPAWN_VARIANTS = [("event-loop", "N tasks on one event loop, all alive at once behind an "
+                                 "asyncio.Barrier; none runs before the spawner awaits")]
 
 IO_VARIANTS = [
     ("gather", "one coroutine per fetch, all awaited at once with asyncio.gather"),
@@ -240,10 +251,108 @@ async def mixed(args):
     return tally, done, threads
 
 
+async def pass_on(inbox, next):
+    """A member of the ring: passes the token on, one more, until the None that closes it."""
+    while True:
+        token = await inbox.get()  # parks this task, back to the loop: the wait
+        await next.put(None if token is None else token + 1)  # wakes the next task: the wake
+        if token is None:
+            return
+
+
+async def lead(inbox, next, clock):
+    """The ring's first member: starts the token and times each lap as it comes back."""
+    token = 0
+    while clock.next_lap():
+        await next.put(token + 1)
+        token = await inbox.get()
+    await next.put(None)  # closes the ring: each member passes it on and ends
+    return clock.finish(token)
+
+
+async def pass_on_pipe(inbox, next):
+    """A member of the pipe ring: reads the token, writes it one more, until EOF."""
+    try:
+        while True:
+            # The read waits for readiness on the loop's selector (epoll): the task parks.
+            token = int.from_bytes(await inbox.readexactly(8), "little")
+            next.write((token + 1).to_bytes(8, "little"))
+            await next.drain()
+    except asyncio.IncompleteReadError:
+        pass  # the member before has closed its end
+    next.close()  # the next member sees EOF and ends in turn
+
+
+async def lead_pipe(inbox, next, clock):
+    """The pipe ring's first member: starts the token and times each lap."""
+    token = 0
+    while clock.next_lap():
+        next.write((token + 1).to_bytes(8, "little"))
+        await next.drain()
+        token = int.from_bytes(await inbox.readexactly(8), "little")
+    next.close()
+    return clock.finish(token)
+
+
+async def stream_link(held):
+    """One hop of the pipe ring: a socket pair, as an asyncio writer and reader. The other
+    halves are kept in `held`: a StreamWriter that is garbage-collected closes its socket."""
+    a, b = socket.socketpair()
+    unused_reader, writer = await asyncio.open_unix_connection(sock=a)
+    reader, unused_writer = await asyncio.open_unix_connection(sock=b)
+    held.append((unused_reader, unused_writer))
+    return writer, reader
+
+
+async def switch(args):
+    """K tasks in a ring on this loop, over queues (maxsize 1: one token in flight) or a
+    socket pair per hop."""
+    if args.via == "channel":
+        members = avt_switch.ring(args.workers, lambda: (asyncio.Queue(1),) * 2)
+        member, first = pass_on, lead
+    else:
+        held = []
+        links = [await stream_link(held) for _ in range(args.workers)]
+        members = avt_switch.ring(args.workers, iter(links).__next__)
+        member, first = pass_on_pipe, lead_pipe
+    # One task per member: each waits on its own inbox, on the one thread.
+    tasks = [asyncio.create_task(member(*m)) for m in members[1:]]
+    clock = await asyncio.create_task(first(*members[0], avt_switch.Clock(args.laps)))
+    await asyncio.gather(*tasks)
+    return clock
+
+
+async def spawn(args):
+    """N tasks; each records its first run, then waits with the others at two barriers."""
+    alive, go = asyncio.Barrier(args.units + 1), asyncio.Barrier(args.units + 1)
+
+    async def unit_body(unit):
+        unit.ran()
+        await alive.wait()
+        await go.wait()
+
+    clock = avt_switch.SpawnClock(args.units)
+    tasks = [asyncio.create_task(unit_body(clock.unit(i))) for i in range(args.units)]
+    clock.spawned()
+    await alive.wait()  # every task has run and is parked at the barrier
+    clock.all_alive()
+    await go.wait()
+    await asyncio.gather(*tasks)
+    return clock
+
+
 def run():
     args = common.parse_args(__doc__.splitlines()[0],
                              {"io": IO_VARIANTS, "cpu": CPU_VARIANTS, "shared": SHARED_VARIANTS,
-                              "mixed": MIXED_VARIANTS})
+                              "mixed": MIXED_VARIANTS, "switch": SWITCH_VARIANTS,
+                              "spawn": SPAWN_VARIANTS})
+    if args.example in ("switch", "spawn"):
+        start = time.perf_counter()
+        clock = asyncio.run((switch if args.example == "switch" else spawn)(args))
+        elapsed_ms = (time.perf_counter() - start) * 1000
+        report = avt_switch.report_switch if args.example == "switch" else avt_switch.report_spawn
+        report("python-asyncio", args, clock, elapsed_ms, worker_threads=1)
+        return
     if args.example == "mixed":
         tally, done, threads = asyncio.run(mixed(args))
         avt_mixed.report("python-asyncio", args, tally, done, worker_threads=threads)

@@ -129,6 +129,9 @@ def parse_args(description, examples, sequential=False):
         elif name == "mixed":
             import avt_mixed
             avt_mixed.add_arguments(p)
+        elif name in ("switch", "spawn"):
+            import avt_switch
+            avt_switch.add_arguments(p, name)
         else:
             p.add_argument("--limit", type=_ranged(0, MAX_LIMIT), default=LIMIT)
             p.add_argument("--jobs", type=_ranged(1, 1 << 62), default=JOBS)
@@ -157,6 +160,10 @@ def parse_args(description, examples, sequential=False):
     if args.example == "mixed":
         import avt_mixed
         avt_mixed.check_args(parser, args)
+        return args
+    if args.example in ("switch", "spawn"):
+        import avt_switch
+        avt_switch.check(parser, args)
         return args
     if args.example == "cpu" and args.jobs > args.limit + 1:
         parser.error(f"--jobs {args.jobs} is more than the {args.limit + 1} numbers in [0, {args.limit}]")

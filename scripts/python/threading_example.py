@@ -10,19 +10,25 @@ and --json line as the Rust crates:
     python3 scripts/python/threading_example.py cpu --limit 1000000 --sequential
     python3 scripts/python/threading_example.py shared --variant forced-race
     python3 scripts/python/threading_example.py mixed
+    python3 scripts/python/threading_example.py switch --via pipe
+    python3 scripts/python/threading_example.py spawn --units 1000
 
 A ticker thread beside the work measures how late the interpreter runs it.
+`switch`: K threads in a ring pass one token through queue.Queue (or a socket pair per hop);
+`spawn`: N threads that only record their first run (see avt_switch.py).
 `mixed`: requests arrive at a steady rate, and each gets a thread that fetches and then counts
 its primes (see avt_mixed.py).
 """
 
 import queue
+import socket
 import threading
 import time
 
 import avt_common as common
 import avt_mixed
 import avt_shared
+import avt_switch
 from avt_shared import Variant
 
 SHARED_VARIANTS = [
@@ -42,6 +48,9 @@ IO_VARIANTS = [("thread-per-fetch", "one thread per fetch; each waits in the ker
 MIXED_VARIANTS = [("thread-per-request", "a thread per request fetches, then counts; the GIL "
                                          "lets one count at a time")]
 CPU_VARIANTS = [("thread-workers", "T threads share a queue of jobs; the GIL lets one count at a time")]
+SWITCH_VARIANTS = [("threads", "one thread per member (the OS's default stack), blocking in "
+                                "queue.Queue.get or a socket's recv with the GIL released")]
+SPAWN_VARIANTS = [("threads", "one thread per unit, all alive at once behind a threading.Barrier")]
 
 
 def ticker(ticks):
@@ -203,11 +212,125 @@ def serve(tally, delay):
     return len(threads)
 
 
+def pass_on(inbox, next):
+    """A member of the ring: passes the token on, one more, until the None that closes it."""
+    while True:
+        token = inbox.get()  # blocks this thread, with the GIL released: the wait
+        next.put(None if token is None else token + 1)  # wakes the next thread: the wake
+        if token is None:
+            return
+
+
+def lead(inbox, next, clock):
+    """The ring's first member: starts the token and times each lap as it comes back."""
+    token = 0
+    while clock.next_lap():
+        next.put(token + 1)
+        token = inbox.get()
+    next.put(None)  # closes the ring: each member passes it on and ends
+    return clock.finish(token)
+
+
+def recv_token(sock):
+    """The next token from a socket, or None when the member before has closed its end."""
+    data = sock.recv(8, socket.MSG_WAITALL)  # blocks this thread, the GIL released
+    return int.from_bytes(data, "little") if len(data) == 8 else None
+
+
+def pass_on_pipe(inbox, next):
+    """A member of the pipe ring: reads the token, writes it one more, until EOF."""
+    while (token := recv_token(inbox)) is not None:
+        next.sendall((token + 1).to_bytes(8, "little"))
+    next.close()  # the next member sees EOF and ends in turn
+
+
+def lead_pipe(inbox, next, clock):
+    """The pipe ring's first member: starts the token and times each lap."""
+    token = 0
+    while clock.next_lap():
+        next.sendall((token + 1).to_bytes(8, "little"))
+        token = recv_token(inbox)
+    next.close()
+    return clock.finish(token)
+
+
+def start_all(threads, wanted):
+    """Starts every thread; at the OS thread limit, fails naming it."""
+    for started, thread in enumerate(threads):
+        try:
+            thread.start()
+        except RuntimeError as e:  # "can't start new thread"
+            raise RuntimeError(f"hit the OS thread limit: started {started} of {wanted} "
+                               f"threads ({e})") from None
+
+
+def switch(args):
+    """K - 1 threads and this one in a ring, over queues (maxsize 1: one token in flight) or
+    a socket pair per hop."""
+    if args.via == "channel":
+        members = avt_switch.ring(args.workers, lambda: (queue.Queue(1),) * 2)
+        member, first = pass_on, lead
+    else:
+        members = avt_switch.ring(args.workers, socket.socketpair)
+        member, first = pass_on_pipe, lead_pipe
+    # One thread per member: each blocks on its own inbox. Daemon threads: at the OS thread
+    # limit the started ones wait for a token that never comes, and must not keep the
+    # process from exiting with the error.
+    threads = [threading.Thread(target=member, args=m, daemon=True) for m in members[1:]]
+    start_all(threads, args.workers)
+    clock = first(*members[0], avt_switch.Clock(args.laps))  # this thread is member 0
+    for t in threads:
+        t.join()
+    return clock
+
+
+def spawn(args):
+    """N threads; each records its first run, then waits with the others at two barriers."""
+    alive, go = threading.Barrier(args.units + 1), threading.Barrier(args.units + 1)
+
+    def unit_body(unit):
+        unit.ran()
+        try:
+            alive.wait()
+            go.wait()
+        except threading.BrokenBarrierError:
+            pass  # the spawner hit the thread limit and let everyone go
+
+    clock = avt_switch.SpawnClock(args.units)
+    threads = []
+    for i in range(args.units):
+        thread = threading.Thread(target=unit_body, args=(clock.unit(i),))
+        try:
+            thread.start()
+        except RuntimeError as e:  # "can't start new thread": release the started ones
+            alive.abort()
+            go.abort()
+            raise RuntimeError(f"hit the OS thread limit: started {i} of {args.units} "
+                               f"threads ({e})") from None
+        threads.append(thread)
+    clock.spawned()
+    alive.wait()  # every thread has run and is blocked at the barrier
+    clock.all_alive()
+    go.wait()
+    for t in threads:
+        t.join()
+    return clock
+
+
 def run():
     args = common.parse_args(__doc__.splitlines()[0],
                              {"io": IO_VARIANTS, "cpu": CPU_VARIANTS, "shared": SHARED_VARIANTS,
-                              "mixed": MIXED_VARIANTS},
+                              "mixed": MIXED_VARIANTS, "switch": SWITCH_VARIANTS,
+                              "spawn": SPAWN_VARIANTS},
                              sequential=True)
+    if args.example in ("switch", "spawn"):
+        start = time.perf_counter()
+        clock = (switch if args.example == "switch" else spawn)(args)
+        elapsed_ms = (time.perf_counter() - start) * 1000
+        report = avt_switch.report_switch if args.example == "switch" else avt_switch.report_spawn
+        report("python-threading", args, clock, elapsed_ms,
+               worker_threads=getattr(args, "workers", None) or args.units)
+        return
     if args.example == "mixed":
         tally = avt_mixed.Tally(args)
         tally.watch("python-threading", args.requests)  # ends the run, should a join not

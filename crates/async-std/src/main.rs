@@ -20,6 +20,8 @@ mod cpu;
 mod io;
 mod mixed;
 mod shared;
+mod spawn;
+mod switch;
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -58,6 +60,8 @@ fn main() -> ExitCode {
         cpu: Example { run: cpu::run, variants: cpu::VARIANTS },
         shared: Example { run: shared::shared, variants: shared::VARIANTS },
         mixed: Example { run: mixed::mixed, variants: mixed::VARIANTS },
+        switch: Example { run: switch::switch, variants: switch::VARIANTS },
+        spawn: Example { run: spawn::spawn, variants: spawn::VARIANTS },
         sequential: None,
     })
 }

@@ -11,7 +11,10 @@
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
-use avt_common::{Completions, Cpu, Example, Io, Mixed, Outcome, Shared, Source, Variant};
+use avt_common::{
+    Completions, Cpu, Example, Io, Laps, Mixed, Outcome, Shared, Source, Spawn, Spawned, Switch,
+    Variant,
+};
 
 /// Runs a bare program: `name` in reports (`bare-tokio`, …), its io function and its shapes.
 pub fn main(
@@ -29,6 +32,8 @@ pub fn main(
         cpu: Example { run: io_only::<Cpu, u64>, variants: NONE },
         shared: Example { run: io_only::<Shared, u64>, variants: NONE },
         mixed: Example { run: io_only::<Mixed, Completions>, variants: NONE },
+        switch: Example { run: io_only::<Switch, Laps>, variants: NONE },
+        spawn: Example { run: io_only::<Spawn, Spawned>, variants: NONE },
         sequential: None,
     })
 }

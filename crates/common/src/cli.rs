@@ -44,6 +44,10 @@ enum Example {
     },
     /// The mixed example: requests arrive at a steady rate, each fetches, then counts primes
     Mixed(crate::mixed::MixedArgs),
+    /// The ring: K workers pass one token for M laps; what one wait-and-wake costs
+    Switch(crate::switch::SwitchArgs),
+    /// N units that only record when they first ran: what one spawn costs
+    Spawn(crate::switch::SpawnArgs),
 }
 
 /// The latency probe's flags, for the io and cpu examples.
@@ -159,6 +163,8 @@ pub(crate) enum Command {
     Sequential(Cpu),
     Shared(crate::Shared),
     Mixed(crate::Mixed),
+    Switch(crate::Switch),
+    Spawn(crate::Spawn),
 }
 
 /// Parsed options that apply to both examples.
@@ -191,6 +197,8 @@ pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
         ("cpu", approach.cpu.variants),
         ("shared", approach.shared.variants),
         ("mixed", approach.mixed.variants),
+        ("switch", approach.switch.variants),
+        ("spawn", approach.spawn.variants),
     ];
     for (name, variants) in examples {
         cmd = cmd.mut_subcommand(name, |sub| sub.after_help(variant_help(variants)));
@@ -275,6 +283,16 @@ pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
             let variant = variant(&mut cmd, "mixed", &a.shared, approach.mixed.variants)?;
             let mixed = a.check(threads(&a.shared), variant).map_err(|m| fail(&mut cmd, m))?;
             (Command::Mixed(mixed), a.shared.json, None)
+        }
+        Example::Switch(a) => {
+            let variant = variant(&mut cmd, "switch", &a.shared, approach.switch.variants)?;
+            let checked = a.check(threads(&a.shared), variant).map_err(|m| fail(&mut cmd, m))?;
+            (Command::Switch(checked), a.shared.json, None)
+        }
+        Example::Spawn(a) => {
+            let variant = variant(&mut cmd, "spawn", &a.shared, approach.spawn.variants)?;
+            let checked = a.check(threads(&a.shared), variant).map_err(|m| fail(&mut cmd, m))?;
+            (Command::Spawn(checked), a.shared.json, None)
         }
     };
     Ok(Parsed { command, json, tick })

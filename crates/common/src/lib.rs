@@ -15,6 +15,7 @@ mod mixed;
 pub mod out;
 mod report;
 pub mod shared;
+pub mod switch;
 mod ticker;
 pub mod workload;
 
@@ -34,6 +35,7 @@ pub use mixed::{
 };
 pub use report::{Params, Report};
 pub use shared::{Progress, Shared};
+pub use switch::{Clock, Laps, Spawn, SpawnClock, Spawned, Switch, Unit, Via};
 pub use ticker::{MAX_TICK_MS, TICK_MS, Ticker, TickerReport};
 pub use workload::{
     DELAY, JOBS, JOBS_PER_THREAD, Jobs, KNOWN_PI, LIMIT, URLS, check_fetched, count_primes_in,
@@ -85,6 +87,10 @@ pub struct Approach {
     pub shared: Example<Shared, u64>,
     /// The mixed example: requests arrive at a rate, each fetches and then computes.
     pub mixed: Example<Mixed, Completions>,
+    /// The switch example: K members in a ring pass one token for M laps.
+    pub switch: Example<Switch, Laps>,
+    /// The spawn example: N units that only record when they first ran.
+    pub spawn: Example<Spawn, Spawned>,
     /// The sequential cpu baseline, offered as `cpu --sequential` (the std-threads crate).
     pub sequential: Option<fn(&Cpu) -> u64>,
 }
@@ -107,6 +113,12 @@ pub fn main(approach: Approach) -> ExitCode {
         cli::Command::Shared(args) => run_shared(&approach, &args),
         cli::Command::Mixed(args) => {
             return mixed::main(approach.name, &approach.mixed, &args, parsed.json);
+        }
+        cli::Command::Switch(args) => {
+            return switch::main_switch(approach.name, &approach.switch, &args, parsed.json);
+        }
+        cli::Command::Spawn(args) => {
+            return switch::main_spawn(approach.name, &approach.spawn, &args, parsed.json);
         }
     };
     match report {

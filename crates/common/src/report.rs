@@ -71,6 +71,18 @@ pub struct Params {
     /// shared: increments per worker.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub increments: Option<u64>,
+    /// switch: timed laps M of the ring (`--laps`, or as calibrated).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub laps: Option<u64>,
+    /// switch: laps run before the timed ones.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub warmup_laps: Option<u64>,
+    /// switch: how the token travels, `channel` or `pipe`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub via: Option<String>,
+    /// switch and spawn: the CPU the process was pinned to (`--pin`; absent: unpinned).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub pin: Option<usize>,
     /// mixed: number of requests.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub requests: Option<usize>,

@@ -19,6 +19,8 @@ mod cpu;
 mod io;
 mod mixed;
 mod shared;
+mod spawn;
+mod switch;
 
 use std::process::ExitCode;
 use std::thread;
@@ -69,6 +71,8 @@ fn main() -> ExitCode {
         cpu: Example { run: cpu::run, variants: cpu::VARIANTS },
         shared: Example { run: shared::shared, variants: shared::VARIANTS },
         mixed: Example { run: mixed::mixed, variants: mixed::VARIANTS },
+        switch: Example { run: switch::switch, variants: switch::VARIANTS },
+        spawn: Example { run: spawn::spawn, variants: spawn::VARIANTS },
         sequential: None,
     })
 }

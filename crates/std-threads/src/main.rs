@@ -21,6 +21,8 @@ mod cpu;
 mod io;
 mod mixed;
 mod shared;
+mod spawn;
+mod switch;
 
 use std::process::ExitCode;
 use std::thread;
@@ -65,5 +67,7 @@ fn main() -> ExitCode {
         shared: Example { run: shared::shared, variants: shared::VARIANTS },
         sequential: Some(cpu::sequential),
         mixed: Example { run: mixed::mixed, variants: mixed::VARIANTS },
+        switch: Example { run: switch::switch, variants: switch::VARIANTS },
+        spawn: Example { run: spawn::spawn, variants: spawn::VARIANTS },
     })
 }

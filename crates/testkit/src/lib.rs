@@ -14,6 +14,7 @@ use avt_common::{LIMIT, MAX_JOBS, Report, default_jobs, io_checksum, known_pi};
 use avt_delay_server::Background;
 
 pub mod shared_checks;
+pub mod switch_checks;
 
 /// Runs `bin` with `args` and returns what it did.
 pub fn run(bin: &str, args: &[&str]) -> Output {

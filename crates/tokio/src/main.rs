@@ -21,6 +21,8 @@ mod cpu;
 mod io;
 mod mixed;
 mod shared;
+mod spawn;
+mod switch;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -68,6 +70,8 @@ fn main() -> ExitCode {
         cpu: Example { run: cpu::run, variants: cpu::VARIANTS },
         shared: Example { run: shared::shared, variants: shared::VARIANTS },
         mixed: Example { run: mixed::mixed, variants: mixed::VARIANTS },
+        switch: Example { run: switch::switch, variants: switch::VARIANTS },
+        spawn: Example { run: spawn::spawn, variants: spawn::VARIANTS },
         sequential: None,
     })
 }
