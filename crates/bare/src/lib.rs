@@ -11,7 +11,9 @@
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
-use avt_common::{Completions, Cpu, Example, Io, Mixed, Outcome, Shared, Source, Variant};
+use avt_common::{
+    Cancel, Completions, Cpu, Example, Io, Kept, Mixed, Outcome, Shared, Source, Variant,
+};
 
 /// Runs a bare program: `name` in reports (`bare-tokio`, …), its io function and its shapes.
 pub fn main(
@@ -29,6 +31,7 @@ pub fn main(
         cpu: Example { run: io_only::<Cpu, u64>, variants: NONE },
         shared: Example { run: io_only::<Shared, u64>, variants: NONE },
         mixed: Example { run: io_only::<Mixed, Completions>, variants: NONE },
+        cancel: Example { run: io_only::<Cancel, Kept>, variants: NONE },
         sequential: None,
     })
 }

@@ -44,6 +44,9 @@ enum Example {
     },
     /// The mixed example: requests arrive at a steady rate, each fetches, then counts primes
     Mixed(crate::mixed::MixedArgs),
+    /// The cancel example: N fetches, one in K slow, under one deadline; what is still
+    /// running, and still held, after the deadline
+    Cancel(crate::cancel::CancelArgs),
 }
 
 /// The latency probe's flags, for the io and cpu examples.
@@ -159,6 +162,7 @@ pub(crate) enum Command {
     Sequential(Cpu),
     Shared(crate::Shared),
     Mixed(crate::Mixed),
+    Cancel(crate::Cancel),
 }
 
 /// Parsed options that apply to both examples.
@@ -191,6 +195,7 @@ pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
         ("cpu", approach.cpu.variants),
         ("shared", approach.shared.variants),
         ("mixed", approach.mixed.variants),
+        ("cancel", approach.cancel.variants),
     ];
     for (name, variants) in examples {
         cmd = cmd.mut_subcommand(name, |sub| sub.after_help(variant_help(variants)));
@@ -275,6 +280,11 @@ pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
             let variant = variant(&mut cmd, "mixed", &a.shared, approach.mixed.variants)?;
             let mixed = a.check(threads(&a.shared), variant).map_err(|m| fail(&mut cmd, m))?;
             (Command::Mixed(mixed), a.shared.json, None)
+        }
+        Example::Cancel(a) => {
+            let variant = variant(&mut cmd, "cancel", &a.shared, approach.cancel.variants)?;
+            let cancel = a.check(threads(&a.shared), variant).map_err(|m| fail(&mut cmd, m))?;
+            (Command::Cancel(cancel), a.shared.json, None)
         }
     };
     Ok(Parsed { command, json, tick })

@@ -6,6 +6,7 @@
 //! checks the result and prints the report. Every line an example prints goes through
 //! [`say!`], which never panics on a closed pipe or a full disk.
 
+pub mod cancel;
 mod cli;
 mod flags;
 pub mod http;
@@ -25,6 +26,7 @@ use std::time::Instant;
 
 use anyhow::{Result, bail};
 
+pub use cancel::{Cancel, CancelReport, Fetches, Held, Kept, Leftover, Running, cancel_checksum};
 pub use cli::{Cpu, Io, usage_exit};
 pub use flags::{MAX_DELAY_MS, MAX_JOBS, MAX_LIMIT, MAX_TASKS, MAX_THREADS, Source};
 pub use latency::{Lateness, Percentiles};
@@ -85,6 +87,9 @@ pub struct Approach {
     pub shared: Example<Shared, u64>,
     /// The mixed example: requests arrive at a rate, each fetches and then computes.
     pub mixed: Example<Mixed, Completions>,
+    /// The cancel example: N fetches, one in K slow, under one deadline; what it kept by
+    /// then, and what it left running.
+    pub cancel: Example<Cancel, Kept>,
     /// The sequential cpu baseline, offered as `cpu --sequential` (the std-threads crate).
     pub sequential: Option<fn(&Cpu) -> u64>,
 }
@@ -107,6 +112,9 @@ pub fn main(approach: Approach) -> ExitCode {
         cli::Command::Shared(args) => run_shared(&approach, &args),
         cli::Command::Mixed(args) => {
             return mixed::main(approach.name, &approach.mixed, &args, parsed.json);
+        }
+        cli::Command::Cancel(args) => {
+            return cancel::main(approach.name, &approach.cancel, &args, parsed.json);
         }
     };
     match report {
