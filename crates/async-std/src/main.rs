@@ -16,6 +16,7 @@
 //! just run async-std cpu           # cargo run --release -p avt-async-std -- cpu
 //! ```
 
+mod cancel;
 mod cpu;
 mod io;
 mod mixed;
@@ -58,6 +59,7 @@ fn main() -> ExitCode {
         cpu: Example { run: cpu::run, variants: cpu::VARIANTS },
         shared: Example { run: shared::shared, variants: shared::VARIANTS },
         mixed: Example { run: mixed::mixed, variants: mixed::VARIANTS },
+        cancel: Example { run: cancel::cancel, variants: cancel::VARIANTS },
         sequential: None,
     })
 }

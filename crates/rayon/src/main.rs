@@ -15,6 +15,7 @@
 //! just run rayon io                # cargo run --release -p avt-rayon -- io
 //! ```
 
+mod cancel;
 mod cpu;
 mod io;
 mod mixed;
@@ -69,6 +70,7 @@ fn main() -> ExitCode {
         cpu: Example { run: cpu::run, variants: cpu::VARIANTS },
         shared: Example { run: shared::shared, variants: shared::VARIANTS },
         mixed: Example { run: mixed::mixed, variants: mixed::VARIANTS },
+        cancel: Example { run: cancel::cancel, variants: cancel::VARIANTS },
         sequential: None,
     })
 }

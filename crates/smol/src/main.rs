@@ -17,6 +17,7 @@
 //! just run smol cpu                # cargo run --release -p avt-smol -- cpu
 //! ```
 
+mod cancel;
 mod cpu;
 mod io;
 mod mixed;
@@ -63,6 +64,7 @@ fn main() -> ExitCode {
         cpu: Example { run: cpu::run, variants: cpu::VARIANTS },
         shared: Example { run: shared::shared, variants: shared::VARIANTS },
         mixed: Example { run: mixed::mixed, variants: mixed::VARIANTS },
+        cancel: Example { run: cancel::cancel, variants: cancel::VARIANTS },
         sequential: None,
     })
 }

@@ -17,6 +17,7 @@
 //! just run std cpu --sequential    # the 1x baseline every speedup is measured against
 //! ```
 
+mod cancel;
 mod cpu;
 mod io;
 mod mixed;
@@ -65,5 +66,6 @@ fn main() -> ExitCode {
         shared: Example { run: shared::shared, variants: shared::VARIANTS },
         sequential: Some(cpu::sequential),
         mixed: Example { run: mixed::mixed, variants: mixed::VARIANTS },
+        cancel: Example { run: cancel::cancel, variants: cancel::VARIANTS },
     })
 }

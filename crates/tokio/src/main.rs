@@ -17,6 +17,7 @@
 //! just run tokio cpu --variant cpu-inline --threads 1   # a mistake: watch the ticker's max
 //! ```
 
+mod cancel;
 mod cpu;
 mod io;
 mod mixed;
@@ -68,6 +69,7 @@ fn main() -> ExitCode {
         cpu: Example { run: cpu::run, variants: cpu::VARIANTS },
         shared: Example { run: shared::shared, variants: shared::VARIANTS },
         mixed: Example { run: mixed::mixed, variants: mixed::VARIANTS },
+        cancel: Example { run: cancel::cancel, variants: cancel::VARIANTS },
         sequential: None,
     })
 }
