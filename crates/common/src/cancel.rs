@@ -21,7 +21,7 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use crate::flags::{MAX_DELAY_MS, MAX_TASKS, Shared, Source, SourceArg};
-use crate::limits::{open_fds_now, threads_now};
+use crate::limits::threads_now;
 use crate::workload::mix;
 use crate::{Example, Outcome, Params, Report, build};
 
@@ -161,8 +161,8 @@ impl Cancel {
 }
 
 /// The fetches of one run: how many are running now, how many ran to their end after the
-/// deadline, and the open files at the first start (so the sockets the fetches hold can be
-/// counted apart from the runtime's own files). Shared by every fetch and the watch.
+/// deadline, and the sockets open at the first start (so that only the fetches' own count).
+/// Shared by every fetch and the watch.
 #[derive(Debug, Clone)]
 pub struct Fetches(Arc<Gauge>);
 
@@ -172,7 +172,7 @@ struct Gauge {
     deadline: Instant,
     running: AtomicUsize,
     wasted: AtomicU64,
-    files_at_start: OnceLock<Option<usize>>,
+    sockets_at_start: OnceLock<Option<usize>>,
 }
 
 /// One fetch under way: it raised the gauge, and dropping it lowers the gauge again,
@@ -191,7 +191,7 @@ impl Fetches {
             deadline: start + deadline,
             running: AtomicUsize::new(0),
             wasted: AtomicU64::new(0),
-            files_at_start: OnceLock::new(),
+            sockets_at_start: OnceLock::new(),
         }))
     }
 
@@ -208,9 +208,9 @@ impl Fetches {
     /// A fetch starts now: call it before the fetch opens its socket, and hold what it
     /// returns until the fetch is over.
     pub fn start_one(&self) -> Running {
-        // The first start counts the open files, before any fetch opens one: the runtime's
-        // own (epoll, eventfd, …) are already open by then, and stay out of `sockets`.
-        self.0.files_at_start.get_or_init(open_fds_now);
+        // The first start counts the sockets already open (none, in a Rust crate), before
+        // any fetch opens one.
+        self.0.sockets_at_start.get_or_init(sockets_now);
         self.0.running.fetch_add(1, Ordering::SeqCst);
         Running(Arc::clone(&self.0))
     }
@@ -220,16 +220,29 @@ impl Fetches {
         self.0.running.load(Ordering::SeqCst)
     }
 
-    /// What is held now: fetches running, threads, and files opened since the first fetch
-    /// started (sockets: the fetches open nothing else).
+    /// What is held now: fetches running, threads, and sockets opened since the first fetch
+    /// started.
     fn held(&self) -> Held {
-        let at_start = self.0.files_at_start.get().copied().flatten();
-        let sockets = match (open_fds_now(), at_start) {
+        let at_start = self.0.sockets_at_start.get().copied().flatten();
+        let sockets = match (sockets_now(), at_start) {
             (Some(now), Some(start)) => now.saturating_sub(start),
             _ => 0,
         };
         Held { running: self.running(), threads: threads_now().unwrap_or(0), sockets }
     }
+}
+
+/// The sockets this process holds open now (the entries of `/proc/self/fd` that link to
+/// `socket:[…]`), or None where that is unknown. Not `limits::open_fds_now`'s count of every
+/// file: an async runtime opens some of its own lazily (async-io's epoll, eventfd and timerfd
+/// at its first timer, after the first fetch has started), and those are not the fetches'.
+fn sockets_now() -> Option<usize> {
+    let entries = std::fs::read_dir("/proc/self/fd").ok()?;
+    let sockets = entries
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter(|link| link.as_os_str().as_encoded_bytes().starts_with(b"socket:"))
+        .count();
+    Some(sockets)
 }
 
 impl Running {
@@ -277,8 +290,8 @@ pub struct Held {
     pub running: usize,
     /// Threads of the process (`/proc/self/task`), the runtime's own workers included.
     pub threads: usize,
-    /// Files opened since the first fetch started and still open (`/proc/self/fd`): the
-    /// fetches' sockets.
+    /// Sockets opened since the first fetch started and still open (`/proc/self/fd`): the
+    /// fetches' own.
     pub sockets: usize,
 }
 
@@ -461,7 +474,9 @@ pub fn check_kept(ids: &[usize], args: &Cancel, stops: bool) -> Result<u64, Stri
 
 /// The checksum of keeping exactly the fast ids: what a right way reports.
 pub fn cancel_checksum(tasks: usize, slow_every: usize) -> u64 {
-    (0..tasks).filter(|id| !id.is_multiple_of(slow_every)).fold(0, |s, id| s.wrapping_add(mix(id as u64)))
+    (0..tasks)
+        .filter(|id| !id.is_multiple_of(slow_every))
+        .fold(0, |s, id| s.wrapping_add(mix(id as u64)))
 }
 
 impl CancelReport {
