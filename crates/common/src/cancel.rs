@@ -306,11 +306,12 @@ pub struct Leftover {
     pub at_return: Held,
     /// What was held a grace after the return.
     pub after_grace: Held,
-    /// From the deadline until no fetch was running, in ms (0 if none was at the return;
-    /// S + 1000 if some still were S + 1 s after the deadline, when the watch gives up).
+    /// From the deadline until the watch (polling every millisecond from the return) first
+    /// saw no fetch running, in ms; S + 1000 if some still were S + 1 s after the deadline,
+    /// when the watch gives up.
     pub released_ms: f64,
     /// Fetches that ran to their end after the deadline (by the end of the watch): work
-    /// nobody wanted.
+    /// nobody wanted. The slow ones, and for rayon also fast ones still queued at D.
     pub wasted: u64,
 }
 
