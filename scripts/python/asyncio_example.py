@@ -13,11 +13,14 @@ loop stays free (the GIL still gives no speedup). Same flags and --json line as 
     python3 scripts/python/asyncio_example.py mixed --variant to-thread
     python3 scripts/python/asyncio_example.py switch --via pipe
     python3 scripts/python/asyncio_example.py spawn --units 1000
+    python3 scripts/python/asyncio_example.py cancel --variant detached
 
 `mixed` is the article's FAQ, asyncio and threading together: requests arrive at a steady
 rate, each fetches on the loop and then counts primes (see avt_mixed.py).
 `switch`: K tasks in a ring pass one token through asyncio.Queue (or a socket pair per hop,
 as asyncio streams); `spawn`: N tasks that only record their first run (see avt_switch.py).
+`cancel`: N fetches under one deadline, and what the deadline leaves running (see
+avt_cancel.py).
 """
 
 import asyncio
@@ -26,6 +29,7 @@ import socket
 import time
 from concurrent.futures import ProcessPoolExecutor
 
+import avt_cancel
 import avt_common as common
 import avt_mixed
 import avt_shared
@@ -339,19 +343,92 @@ async def spawn(args):
     await go.wait()
     await asyncio.gather(*tasks)
     return clock
+# The ways to run the cancel example, the right way first.
+CANCEL_VARIANTS = [
+    ("timeout", "asyncio.timeout around a TaskGroup: at the deadline the group cancels every "
+                "task still running and waits for them (wait_for does the same on older Pythons)"),
+    ("detached", "mistake: create_task and asyncio.wait(timeout=...): wait does not cancel "
+                 "what is pending, so the slow tasks run on to their end"),
+]
+
+
+async def cancel_fetch(i, args, fetches):
+    """One fetch with the gauge raised while it runs; a cancelled one leaves at its await."""
+    with fetches.started() as running:
+        delay = avt_cancel.delay_s(args, i)
+        if args.source == "sleep":
+            await asyncio.sleep(delay)
+            return running.end(i)
+        reader, writer = await asyncio.open_connection(*args.server)
+        try:
+            writer.write(avt_cancel.request(args.server, i, delay))
+            await writer.drain()
+            response = await reader.read()  # to the end: the server closes after its answer
+        finally:
+            writer.close()  # also when cancelled: the socket closes with the task
+        return running.end(avt_cancel.check_response(response, i))
+
+
+async def keep(fetch, i, done):
+    try:
+        done.append(await fetch(i))
+    except OSError as e:
+        done.append(e)
+
+
+async def fetch_until(deadline, tasks, fetch):
+    """The right way: every fetch a task in a TaskGroup, under one timeout for the batch. At the
+    deadline the timeout cancels the group's body, and the group cancels every task still
+    running and waits until each has left its await (closing its socket)."""
+    done = []
+    try:
+        async with asyncio.timeout_at(deadline):
+            async with asyncio.TaskGroup() as group:
+                for i in range(tasks):
+                    group.create_task(keep(fetch, i, done))
+    except TimeoutError:
+        pass
+    return done, None
+
+
+async def fetch_detached(deadline, tasks, fetch):
+    """`detached`, the mistake: asyncio.wait with a timeout returns at the deadline but does
+    not cancel the tasks still pending: they run on, holding their sockets."""
+    done = []
+    pending = [asyncio.create_task(keep(fetch, i, done)) for i in range(tasks)]
+    await asyncio.wait(pending, timeout=max(0.0, deadline - time.monotonic()))
+    # The loop holds only weak references to tasks: keep them, or they could vanish mid-run.
+    return list(done), pending
+
+
+async def cancel(args):
+    fetches = avt_cancel.Fetches(args)
+    ways = {"timeout": fetch_until, "detached": fetch_detached}
+    results, left = await ways[args.variant](fetches.deadline, args.tasks,
+                                             lambda i: cancel_fetch(i, args, fetches))
+    watch = avt_cancel.Watch(args, fetches)
+    stops = args.variant == "timeout"
+    ids, checksum = avt_cancel.kept_ids(args, results, stops)
+    while not watch.step():
+        await asyncio.sleep(0.001)  # on the loop, so that tasks left running go on running
+    del left  # asyncio.run cancels what is still running when it returns
+    avt_cancel.report("python-asyncio", args, fetches, watch, ids, checksum, 1, stops)
 
 
 def run():
     args = common.parse_args(__doc__.splitlines()[0],
                              {"io": IO_VARIANTS, "cpu": CPU_VARIANTS, "shared": SHARED_VARIANTS,
                               "mixed": MIXED_VARIANTS, "switch": SWITCH_VARIANTS,
-                              "spawn": SPAWN_VARIANTS})
+                              "spawn": SPAWN_VARIANTS, "cancel": CANCEL_VARIANTS})
     if args.example in ("switch", "spawn"):
         start = time.perf_counter()
         clock = asyncio.run((switch if args.example == "switch" else spawn)(args))
         elapsed_ms = (time.perf_counter() - start) * 1000
         report = avt_switch.report_switch if args.example == "switch" else avt_switch.report_spawn
         report("python-asyncio", args, clock, elapsed_ms, worker_threads=1)
+        return
+    if args.example == "cancel":
+        asyncio.run(cancel(args))
         return
     if args.example == "mixed":
         tally, done, threads = asyncio.run(mixed(args))

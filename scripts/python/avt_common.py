@@ -101,8 +101,8 @@ def _ranged(lo, hi):
 
 
 def parse_args(description, examples, sequential=False):
-    """The Rust crates' command line: `io`, `cpu`, `shared` and/or `mixed`, with the same
-    flags and limits.
+    """The Rust crates' command line: `io`, `cpu`, `shared`, `mixed` and/or `cancel`, with
+    the same flags and limits.
 
     `examples` maps each example to its variants, the right way first: `(name, about)`
     pairs, or avt_shared.Variant for `shared`."""
@@ -132,6 +132,9 @@ def parse_args(description, examples, sequential=False):
         elif name in ("switch", "spawn"):
             import avt_switch
             avt_switch.add_arguments(p, name)
+        elif name == "cancel":
+            import avt_cancel
+            avt_cancel.add_arguments(p)
         else:
             p.add_argument("--limit", type=_ranged(0, MAX_LIMIT), default=LIMIT)
             p.add_argument("--jobs", type=_ranged(1, 1 << 62), default=JOBS)
@@ -164,6 +167,10 @@ def parse_args(description, examples, sequential=False):
     if args.example in ("switch", "spawn"):
         import avt_switch
         avt_switch.check(parser, args)
+        return args
+    if args.example == "cancel":
+        import avt_cancel
+        avt_cancel.check_args(parser, args)
         return args
     if args.example == "cpu" and args.jobs > args.limit + 1:
         parser.error(f"--jobs {args.jobs} is more than the {args.limit + 1} numbers in [0, {args.limit}]")

@@ -12,12 +12,14 @@ and --json line as the Rust crates:
     python3 scripts/python/threading_example.py mixed
     python3 scripts/python/threading_example.py switch --via pipe
     python3 scripts/python/threading_example.py spawn --units 1000
+    python3 scripts/python/threading_example.py cancel
 
 A ticker thread beside the work measures how late the interpreter runs it.
 `switch`: K threads in a ring pass one token through queue.Queue (or a socket pair per hop);
 `spawn`: N threads that only record their first run (see avt_switch.py).
 `mixed`: requests arrive at a steady rate, and each gets a thread that fetches and then counts
-its primes (see avt_mixed.py).
+its primes (see avt_mixed.py). `cancel`: N fetches under one deadline; a thread cannot be
+stopped, so what it leaves running is its result (see avt_cancel.py).
 """
 
 import queue
@@ -25,6 +27,7 @@ import socket
 import threading
 import time
 
+import avt_cancel
 import avt_common as common
 import avt_mixed
 import avt_shared
@@ -315,13 +318,69 @@ def spawn(args):
     for t in threads:
         t.join()
     return clock
+CANCEL_VARIANTS = [
+    ("daemon", "a daemon thread per fetch, results until the deadline: Python cannot stop a "
+               "thread, so the slow ones run on (a non-daemon one would also hold the exit)"),
+]
+
+
+def cancel_fetch(i, args, fetches):
+    """One fetch on its own thread, with the gauge raised while it runs."""
+    with fetches.started() as running:
+        delay = avt_cancel.delay_s(args, i)
+        if args.source == "sleep":
+            time.sleep(delay)
+            return running.end(i)
+        with socket.create_connection(args.server, timeout=delay + 10) as conn:
+            conn.sendall(avt_cancel.request(args.server, i, delay))
+            chunks = []
+            while chunk := conn.recv(65536):  # to the end: the server closes after its answer
+                chunks.append(chunk)
+        return running.end(avt_cancel.check_response(b"".join(chunks), i))
+
+
+def fetch_daemon(deadline, tasks, fetch):
+    """A daemon thread per fetch; the results that arrive by the deadline. Python has no way
+    to stop a thread from outside, so the slow ones are left running. As daemons they die
+    with the process when it exits; a non-daemon thread would hold the exit instead (the
+    interpreter joins every non-daemon thread before it exits), until its fetch ends."""
+    results = queue.SimpleQueue()
+
+    def one(i):
+        try:
+            results.put(fetch(i))
+        except OSError as e:
+            results.put(e)
+
+    for i in range(tasks):
+        # One thread per fetch, so that they all wait at once.
+        threading.Thread(target=one, args=(i,), daemon=True).start()
+    done = []
+    while len(done) < tasks and (left := deadline - time.monotonic()) > 0:
+        try:
+            done.append(results.get(timeout=left))
+        except queue.Empty:
+            break
+    return done
+
+
+def cancel(args):
+    fetches = avt_cancel.Fetches(args)
+    results = fetch_daemon(fetches.deadline, args.tasks, lambda i: cancel_fetch(i, args, fetches))
+    watch = avt_cancel.Watch(args, fetches)
+    # Threads cannot be stopped: what stays is this way's measured result, not a failure.
+    ids, checksum = avt_cancel.kept_ids(args, results, stops=False)
+    while not watch.step():
+        time.sleep(0.001)
+    avt_cancel.report("python-threading", args, fetches, watch, ids, checksum,
+                      worker_threads=args.tasks, stops=False)
 
 
 def run():
     args = common.parse_args(__doc__.splitlines()[0],
                              {"io": IO_VARIANTS, "cpu": CPU_VARIANTS, "shared": SHARED_VARIANTS,
                               "mixed": MIXED_VARIANTS, "switch": SWITCH_VARIANTS,
-                              "spawn": SPAWN_VARIANTS},
+                              "spawn": SPAWN_VARIANTS, "cancel": CANCEL_VARIANTS},
                              sequential=True)
     if args.example in ("switch", "spawn"):
         start = time.perf_counter()
@@ -330,6 +389,9 @@ def run():
         report = avt_switch.report_switch if args.example == "switch" else avt_switch.report_spawn
         report("python-threading", args, clock, elapsed_ms,
                worker_threads=getattr(args, "workers", None) or args.units)
+        return
+    if args.example == "cancel":
+        cancel(args)
         return
     if args.example == "mixed":
         tally = avt_mixed.Tally(args)

@@ -16,6 +16,7 @@
 //! just run async-std cpu           # cargo run --release -p avt-async-std -- cpu
 //! ```
 
+mod cancel;
 mod cpu;
 mod io;
 mod mixed;
@@ -62,6 +63,7 @@ fn main() -> ExitCode {
         mixed: Example { run: mixed::mixed, variants: mixed::VARIANTS },
         switch: Example { run: switch::switch, variants: switch::VARIANTS },
         spawn: Example { run: spawn::spawn, variants: spawn::VARIANTS },
+        cancel: Example { run: cancel::cancel, variants: cancel::VARIANTS },
         sequential: None,
     })
 }

@@ -12,8 +12,8 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use avt_common::{
-    Completions, Cpu, Example, Io, Laps, Mixed, Outcome, Shared, Source, Spawn, Spawned, Switch,
-    Variant,
+    Cancel, Completions, Cpu, Example, Io, Kept, Laps, Mixed, Outcome, Shared, Source, Spawn,
+    Spawned, Switch, Variant,
 };
 
 /// Runs a bare program: `name` in reports (`bare-tokio`, …), its io function and its shapes.
@@ -34,6 +34,7 @@ pub fn main(
         mixed: Example { run: io_only::<Mixed, Completions>, variants: NONE },
         switch: Example { run: io_only::<Switch, Laps>, variants: NONE },
         spawn: Example { run: io_only::<Spawn, Spawned>, variants: NONE },
+        cancel: Example { run: io_only::<Cancel, Kept>, variants: NONE },
         sequential: None,
     })
 }

@@ -48,6 +48,9 @@ enum Example {
     Switch(crate::switch::SwitchArgs),
     /// N units that only record when they first ran: what one spawn costs
     Spawn(crate::switch::SpawnArgs),
+    /// The cancel example: N fetches, one in K slow, under one deadline; what is still
+    /// running, and still held, after the deadline
+    Cancel(crate::cancel::CancelArgs),
 }
 
 /// The latency probe's flags, for the io and cpu examples.
@@ -165,6 +168,7 @@ pub(crate) enum Command {
     Mixed(crate::Mixed),
     Switch(crate::Switch),
     Spawn(crate::Spawn),
+    Cancel(crate::Cancel),
 }
 
 /// Parsed options that apply to both examples.
@@ -199,6 +203,7 @@ pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
         ("mixed", approach.mixed.variants),
         ("switch", approach.switch.variants),
         ("spawn", approach.spawn.variants),
+        ("cancel", approach.cancel.variants),
     ];
     for (name, variants) in examples {
         cmd = cmd.mut_subcommand(name, |sub| sub.after_help(variant_help(variants)));
@@ -293,6 +298,11 @@ pub(crate) fn parse(approach: &Approach) -> Result<Parsed, ExitCode> {
             let variant = variant(&mut cmd, "spawn", &a.shared, approach.spawn.variants)?;
             let checked = a.check(threads(&a.shared), variant).map_err(|m| fail(&mut cmd, m))?;
             (Command::Spawn(checked), a.shared.json, None)
+        }
+        Example::Cancel(a) => {
+            let variant = variant(&mut cmd, "cancel", &a.shared, approach.cancel.variants)?;
+            let cancel = a.check(threads(&a.shared), variant).map_err(|m| fail(&mut cmd, m))?;
+            (Command::Cancel(cancel), a.shared.json, None)
         }
     };
     Ok(Parsed { command, json, tick })

@@ -6,6 +6,7 @@
 //! checks the result and prints the report. Every line an example prints goes through
 //! [`say!`], which never panics on a closed pipe or a full disk.
 
+pub mod cancel;
 mod cli;
 mod flags;
 pub mod http;
@@ -26,6 +27,7 @@ use std::time::Instant;
 
 use anyhow::{Result, bail};
 
+pub use cancel::{Cancel, CancelReport, Fetches, Held, Kept, Leftover, Running, cancel_checksum};
 pub use cli::{Cpu, Io, usage_exit};
 pub use flags::{MAX_DELAY_MS, MAX_JOBS, MAX_LIMIT, MAX_TASKS, MAX_THREADS, Source};
 pub use latency::{Lateness, Percentiles};
@@ -91,6 +93,9 @@ pub struct Approach {
     pub switch: Example<Switch, Laps>,
     /// The spawn example: N units that only record when they first ran.
     pub spawn: Example<Spawn, Spawned>,
+    /// The cancel example: N fetches, one in K slow, under one deadline; what it kept by
+    /// then, and what it left running.
+    pub cancel: Example<Cancel, Kept>,
     /// The sequential cpu baseline, offered as `cpu --sequential` (the std-threads crate).
     pub sequential: Option<fn(&Cpu) -> u64>,
 }
@@ -119,6 +124,9 @@ pub fn main(approach: Approach) -> ExitCode {
         }
         cli::Command::Spawn(args) => {
             return switch::main_spawn(approach.name, &approach.spawn, &args, parsed.json);
+        }
+        cli::Command::Cancel(args) => {
+            return cancel::main(approach.name, &approach.cancel, &args, parsed.json);
         }
     };
     match report {

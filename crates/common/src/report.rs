@@ -92,9 +92,18 @@ pub struct Params {
     /// mixed: numbers each request counts primes in.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub work: Option<u64>,
-    /// mixed: the run's deadline after its start, in milliseconds.
+    /// mixed, cancel: the run's deadline after its start, in milliseconds.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub deadline_ms: Option<u64>,
+    /// cancel: the wait of a slow fetch, in milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub slow_ms: Option<u64>,
+    /// cancel: one fetch in this many is slow (the ids divisible by it).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub slow_every: Option<usize>,
+    /// cancel: how long after its return the run looked again, in milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub grace_ms: Option<u64>,
 }
 
 impl Report {

@@ -15,6 +15,7 @@
 //! just run rayon io                # cargo run --release -p avt-rayon -- io
 //! ```
 
+mod cancel;
 mod cpu;
 mod io;
 mod mixed;
@@ -73,6 +74,7 @@ fn main() -> ExitCode {
         mixed: Example { run: mixed::mixed, variants: mixed::VARIANTS },
         switch: Example { run: switch::switch, variants: switch::VARIANTS },
         spawn: Example { run: spawn::spawn, variants: spawn::VARIANTS },
+        cancel: Example { run: cancel::cancel, variants: cancel::VARIANTS },
         sequential: None,
     })
 }

@@ -17,6 +17,7 @@
 //! just run smol cpu                # cargo run --release -p avt-smol -- cpu
 //! ```
 
+mod cancel;
 mod cpu;
 mod io;
 mod mixed;
@@ -67,6 +68,7 @@ fn main() -> ExitCode {
         mixed: Example { run: mixed::mixed, variants: mixed::VARIANTS },
         switch: Example { run: switch::switch, variants: switch::VARIANTS },
         spawn: Example { run: spawn::spawn, variants: spawn::VARIANTS },
+        cancel: Example { run: cancel::cancel, variants: cancel::VARIANTS },
         sequential: None,
     })
 }

@@ -17,6 +17,7 @@
 //! just run std cpu --sequential    # the 1x baseline every speedup is measured against
 //! ```
 
+mod cancel;
 mod cpu;
 mod io;
 mod mixed;
@@ -69,5 +70,6 @@ fn main() -> ExitCode {
         mixed: Example { run: mixed::mixed, variants: mixed::VARIANTS },
         switch: Example { run: switch::switch, variants: switch::VARIANTS },
         spawn: Example { run: spawn::spawn, variants: spawn::VARIANTS },
+        cancel: Example { run: cancel::cancel, variants: cancel::VARIANTS },
     })
 }

@@ -17,6 +17,7 @@
 //! just run tokio cpu --variant cpu-inline --threads 1   # a mistake: watch the ticker's max
 //! ```
 
+mod cancel;
 mod cpu;
 mod io;
 mod mixed;
@@ -72,6 +73,7 @@ fn main() -> ExitCode {
         mixed: Example { run: mixed::mixed, variants: mixed::VARIANTS },
         switch: Example { run: switch::switch, variants: switch::VARIANTS },
         spawn: Example { run: spawn::spawn, variants: spawn::VARIANTS },
+        cancel: Example { run: cancel::cancel, variants: cancel::VARIANTS },
         sequential: None,
     })
 }
