@@ -4,23 +4,9 @@
 //! threads leave the slow fetches running; bad input is one line and exit 2. With --source
 //! sleep and against a delay server. Skipped, with a note, where python3 is not on PATH.
 
-use std::process::{Command, Output};
-
 use avt_common::{CancelReport, cancel_checksum};
 use avt_delay_server::Background;
-use avt_harness::binaries::project_root;
-
-/// Runs a Python original, or None (with a note) when python3 is not on PATH.
-fn python(script: &str, args: &[&str]) -> Option<Output> {
-    let path = project_root().join("scripts/python").join(script);
-    match Command::new("python3").arg(path).args(args).output() {
-        Ok(out) => Some(out),
-        Err(e) => {
-            eprintln!("note: skipped, python3 is not runnable here ({e})");
-            None
-        }
-    }
-}
+use avt_testkit::python;
 
 /// 12 fetches, the slow ones (ids 0, 4, 8) 1.5 s, the rest 50 ms, a 300 ms deadline, a
 /// 200 ms grace; over tcp to `server` if given.

@@ -2,23 +2,10 @@
 //! `cpu-inline` mistake), asyncio's `blocking-sleep`, the ticker in every JSON line, and bad
 //! `--variant` / `--tick-ms` as usage errors. Skipped, with a note, without python3.
 
-use std::process::{Command, Output};
-
 use avt_common::{Report, io_checksum, known_pi};
-use avt_harness::binaries::project_root;
+use avt_testkit::python;
 
 /// Runs a script, or `None` (with a note) when python3 is not on PATH.
-fn python(script: &str, args: &[&str]) -> Option<Output> {
-    let path = project_root().join("scripts/python").join(script);
-    match Command::new("python3").arg(path).args(args).output() {
-        Ok(out) => Some(out),
-        Err(e) => {
-            eprintln!("note: skipped, python3 is not on PATH ({e})");
-            None
-        }
-    }
-}
-
 fn report(script: &str, args: &[&str]) -> Option<Report> {
     let out = python(script, &[args, &["--json"]].concat())?;
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -3,23 +3,10 @@
 //! while the loop counts, reports its wake probe, and rejects bad input with one line.
 //! Skipped, with a note, where python3 is not on PATH.
 
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use avt_common::{MixedReport, mixed_checksum};
-use avt_harness::binaries::project_root;
-
-/// Runs a Python original, or None (with a note) when python3 is not on PATH.
-fn python(script: &str, args: &[&str]) -> Option<Output> {
-    let path = project_root().join("scripts/python").join(script);
-    match Command::new("python3").arg(path).args(args).output() {
-        Ok(out) => Some(out),
-        Err(e) => {
-            eprintln!("note: skipped, python3 is not runnable here ({e})");
-            None
-        }
-    }
-}
+use avt_testkit::python;
 
 fn report(script: &str, args: &[&str]) -> Option<MixedReport> {
     let out = python(script, &[&["mixed"], args, &["--json"]].concat())?;

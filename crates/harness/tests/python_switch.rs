@@ -3,25 +3,11 @@
 //! `--via`, laps are calibrated when not given, every spawned unit runs once, and bad input
 //! is one line and exit 2. Skipped, with a note, where python3 is not on PATH.
 
-use std::process::{Command, Output};
-
 use avt_common::cpu_checksum;
 use avt_common::switch::{SpawnReport, SwitchReport};
-use avt_harness::binaries::project_root;
+use avt_testkit::python;
 
 const SCRIPTS: [&str; 2] = ["asyncio_example.py", "threading_example.py"];
-
-/// Runs a Python original, or None (with a note) when python3 is not on PATH.
-fn python(script: &str, args: &[&str]) -> Option<Output> {
-    let path = project_root().join("scripts/python").join(script);
-    match Command::new("python3").arg(path).args(args).output() {
-        Ok(out) => Some(out),
-        Err(e) => {
-            eprintln!("note: skipped, python3 is not runnable here ({e})");
-            None
-        }
-    }
-}
 
 /// Runs `script ARGS --json`, checks it succeeded with one JSON line, and returns it.
 fn line(script: &str, args: &[&str]) -> Option<String> {

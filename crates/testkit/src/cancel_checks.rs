@@ -12,8 +12,6 @@ use std::process::Command;
 use avt_common::{CancelReport, cancel_checksum};
 use avt_delay_server::Background;
 
-use crate::run;
-
 const TASKS: usize = 12;
 const SLOW_EVERY: usize = 4;
 const SLOW: usize = 3; // ids 0, 4, 8
@@ -38,34 +36,15 @@ const SIZES: [&str; 14] = [
 
 /// The variant names `bin cancel --help` lists, its right way first.
 pub fn variants(bin: &str) -> Vec<String> {
-    let out = run(bin, &["cancel", "--help"]);
-    let help = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "{bin} cancel --help: {}", String::from_utf8_lossy(&out.stderr));
-    let listed = help.split_once("Variants (").map(|(_, list)| list).unwrap_or_default();
-    let names: Vec<String> = listed
-        .lines()
-        .skip(1)
-        .filter_map(|l| l.strip_prefix("  ").and_then(|l| l.split_whitespace().next()))
-        .map(String::from)
-        .collect();
-    assert!(!names.is_empty(), "{bin}: no variants listed in:\n{help}");
-    names
+    crate::variants(bin, "cancel")
 }
 
 /// Runs `bin cancel ARGS --json`, checks it succeeded with one JSON line carrying every name
 /// the issue gives, and parses it.
 pub fn cancel_report(bin: &str, args: &[&str]) -> CancelReport {
-    let out = run(bin, &[&["cancel"], args, &["--json"]].concat());
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{bin} cancel {args:?} failed: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(stdout.lines().count(), 1, "--json prints one line, got:\n{stdout}");
+    let stdout = crate::json_line(bin, &[&["cancel"], args].concat());
     json_names_are_the_issues(&stdout);
-    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {stdout}"))
+    crate::parse(&stdout)
 }
 
 /// The JSON line has the issue's names: `returned_ms`, `kept`, `at_return` and

@@ -22,8 +22,21 @@ pub fn run(bin: &str, args: &[&str]) -> Output {
     Command::new(bin).args(args).output().unwrap_or_else(|e| panic!("cannot run {bin}: {e}"))
 }
 
-/// Runs `bin` with `args --json`, checks it succeeded with one JSON line, and parses it.
-pub fn report(bin: &str, args: &[&str]) -> Report {
+/// Runs a Python original (scripts/python/SCRIPT) with `args`, or None, with a note, when
+/// python3 cannot be run here: the Python checks skip rather than fail.
+pub fn python(script: &str, args: &[&str]) -> Option<Output> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/python").join(script);
+    match Command::new("python3").arg(path).args(args).output() {
+        Ok(out) => Some(out),
+        Err(e) => {
+            eprintln!("note: skipped, python3 is not runnable here ({e})");
+            None
+        }
+    }
+}
+
+/// Runs `bin` with `args --json`, checks it succeeded with one JSON line, and returns it.
+pub fn json_line(bin: &str, args: &[&str]) -> String {
     let out = run(bin, &[args, &["--json"]].concat());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -33,7 +46,33 @@ pub fn report(bin: &str, args: &[&str]) -> Report {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(stdout.lines().count(), 1, "--json prints one line, got:\n{stdout}");
-    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {stdout}"))
+    stdout.into_owned()
+}
+
+/// Runs `bin` with `args --json`, checks it succeeded with one JSON line, and parses it.
+pub fn report(bin: &str, args: &[&str]) -> Report {
+    parse(&json_line(bin, args))
+}
+
+/// The report in a JSON line, or a panic that quotes the line.
+pub fn parse<T: serde::de::DeserializeOwned>(line: &str) -> T {
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("bad JSON ({e}): {line}"))
+}
+
+/// The variants `bin EXAMPLE --help` lists, the default (the crate's right way) first.
+pub fn variants(bin: &str, example: &str) -> Vec<String> {
+    let out = run(bin, &[example, "--help"]);
+    assert!(out.status.success(), "{bin} {example} --help failed");
+    let help = String::from_utf8_lossy(&out.stdout);
+    let listed: Vec<String> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Variants"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next().map(String::from))
+        .collect();
+    assert!(!listed.is_empty(), "{bin} {example} --help lists no variants:\n{help}");
+    listed
 }
 
 /// The cpu example counts π(limit) for several (limit, jobs, threads).

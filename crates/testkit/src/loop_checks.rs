@@ -4,23 +4,7 @@
 
 use avt_common::{Report, io_checksum, known_pi};
 
-use crate::{report, run};
-
-/// The variants `bin EXAMPLE --help` lists, the default first.
-pub fn variants(bin: &str, example: &str) -> Vec<String> {
-    let out = run(bin, &[example, "--help"]);
-    assert!(out.status.success(), "{bin} {example} --help failed");
-    let help = String::from_utf8_lossy(&out.stdout);
-    let listed: Vec<String> = help
-        .lines()
-        .skip_while(|l| !l.starts_with("Variants"))
-        .skip(1)
-        .take_while(|l| l.starts_with("  "))
-        .filter_map(|l| l.split_whitespace().next().map(String::from))
-        .collect();
-    assert!(!listed.is_empty(), "{bin} {example} --help lists no variants:\n{help}");
-    listed
-}
+use crate::{report, run, variants};
 
 /// Checks the ticker object: there, sane, and about one due tick per period of the run.
 fn check_ticker(bin: &str, r: &Report, period_ms: u64) {

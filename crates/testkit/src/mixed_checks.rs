@@ -12,32 +12,12 @@ use crate::run;
 
 /// The variant names `bin mixed --help` lists, its right way first.
 pub fn variants(bin: &str) -> Vec<String> {
-    let out = run(bin, &["mixed", "--help"]);
-    assert!(out.status.success(), "{bin} mixed --help: {}", String::from_utf8_lossy(&out.stderr));
-    let help = String::from_utf8_lossy(&out.stdout).into_owned();
-    let listed = help.split_once("Variants (").map(|(_, list)| list).unwrap_or_default();
-    let names: Vec<String> = listed
-        .lines()
-        .skip(1)
-        .filter_map(|l| l.strip_prefix("  ").and_then(|l| l.split_whitespace().next()))
-        .map(String::from)
-        .collect();
-    assert!(!names.is_empty(), "{bin}: no variants listed in:\n{help}");
-    names
+    crate::variants(bin, "mixed")
 }
 
 /// Runs `bin mixed ARGS --json`, checks it succeeded with one JSON line, and parses it.
 pub fn mixed_report(bin: &str, args: &[&str]) -> MixedReport {
-    let out = run(bin, &[&["mixed"], args, &["--json"]].concat());
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{bin} mixed {args:?} failed: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(stdout.lines().count(), 1, "--json prints one line, got:\n{stdout}");
-    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {stdout}"))
+    crate::parse(&crate::json_line(bin, &[&["mixed"], args].concat()))
 }
 
 /// 40 requests at 200/s (20 ms fetch, 2,000 numbers each), deadline far away: every way

@@ -12,17 +12,7 @@ use crate::{report, run};
 
 /// The variant names `bin shared --help` lists, the default first.
 pub fn shared_variants(bin: &str) -> Vec<String> {
-    let out = run(bin, &["shared", "--help"]);
-    assert!(out.status.success(), "{bin} shared --help failed");
-    let help = String::from_utf8_lossy(&out.stdout);
-    let listed = help.split_once("Variants (").map(|(_, rest)| rest).unwrap_or_default();
-    let names: Vec<String> = listed
-        .lines()
-        .skip(1)
-        .filter_map(|line| line.split_whitespace().next().map(str::to_string))
-        .collect();
-    assert!(!names.is_empty(), "{bin}: shared --help lists no variants:\n{help}");
-    names
+    crate::variants(bin, "shared")
 }
 
 /// Every variant but the deadlock reaches W × M, on 1 and on 3 worker threads, and says

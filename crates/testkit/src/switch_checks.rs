@@ -11,49 +11,15 @@ use avt_common::switch::{BLOCKING_JOBS, SpawnReport, SwitchReport};
 
 use crate::run;
 
-/// The variant names `bin EXAMPLE --help` lists, its right way first.
-pub fn variants_of(bin: &str, example: &str) -> Vec<String> {
-    let out = run(bin, &[example, "--help"]);
-    assert!(
-        out.status.success(),
-        "{bin} {example} --help: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let help = String::from_utf8_lossy(&out.stdout).into_owned();
-    let listed = help.split_once("Variants (").map(|(_, list)| list).unwrap_or_default();
-    let names: Vec<String> = listed
-        .lines()
-        .skip(1)
-        .filter_map(|l| l.strip_prefix("  ").and_then(|l| l.split_whitespace().next()))
-        .map(String::from)
-        .collect();
-    assert!(!names.is_empty(), "{bin}: no {example} variants listed in:\n{help}");
-    names
-}
-
-/// Runs `bin ARGS --json`, checks it succeeded with one JSON line, and returns it.
-fn line(bin: &str, args: &[&str]) -> String {
-    let out = run(bin, &[args, &["--json"]].concat());
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{bin} {args:?} failed: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(stdout.lines().count(), 1, "--json prints one line, got:\n{stdout}");
-    stdout.into_owned()
-}
-
 /// Runs `bin switch ARGS --json` and parses its line.
 pub fn switch_report(bin: &str, args: &[&str]) -> SwitchReport {
-    let line = line(bin, &[&["switch"], args].concat());
+    let line = crate::json_line(bin, &[&["switch"], args].concat());
     serde_json::from_str(&line).unwrap_or_else(|e| panic!("bad JSON ({e}): {line}"))
 }
 
 /// Runs `bin spawn ARGS --json` and parses its line.
 pub fn spawn_report(bin: &str, args: &[&str]) -> SpawnReport {
-    let line = line(bin, &[&["spawn"], args].concat());
+    let line = crate::json_line(bin, &[&["spawn"], args].concat());
     serde_json::from_str(&line).unwrap_or_else(|e| panic!("bad JSON ({e}): {line}"))
 }
 
@@ -68,7 +34,7 @@ fn an_allowed_cpu() -> String {
 /// 3 × 21 hops, and the figures present and sane. (rayon's blocking jobs on 3 threads: the
 /// ring fits the pool.)
 pub fn switch_every_way_counts_the_token(bin: &str) {
-    for variant in variants_of(bin, "switch") {
+    for variant in crate::variants(bin, "switch") {
         for via in ["channel", "pipe"] {
             let args = ["--workers", "3", "--laps", "20", "--threads", "3", "--via", via];
             let r = switch_report(bin, &[&args[..], &["--variant", &variant]].concat());
@@ -104,7 +70,7 @@ pub fn switch_calibrates_and_pins(bin: &str) {
 /// rayon's ring of K > T blocking jobs deadlocks, every time, and the watchdog ends it with
 /// exit 1 and one line naming the deadlock. (Only binaries that list the variant.)
 pub fn switch_blocking_jobs_deadlock_is_caught(bin: &str) {
-    if !variants_of(bin, "switch").iter().any(|v| v == BLOCKING_JOBS) {
+    if !crate::variants(bin, "switch").iter().any(|v| v == BLOCKING_JOBS) {
         return;
     }
     let start = Instant::now();
@@ -121,7 +87,7 @@ pub fn switch_blocking_jobs_deadlock_is_caught(bin: &str) {
 /// Every way spawns 50 units that each run once, with the figures present and sane; all but
 /// rayon hold them alive at once and report the memory per unit.
 pub fn spawn_every_unit_runs_once(bin: &str) {
-    for variant in variants_of(bin, "spawn") {
+    for variant in crate::variants(bin, "spawn") {
         let r = spawn_report(bin, &["--units", "50", "--threads", "2", "--variant", &variant]);
         let s = &r.spawns;
         assert_eq!((s.units, r.report.result), (50, 50), "{bin} {variant}");
