@@ -1,0 +1,224 @@
+//! The io section: every approach's fetches (the article's first example), against the
+//! ideal of one wait; over `--source tcp`, real requests to the delay server.
+
+use anyhow::Result;
+use avt_common::Params;
+
+use crate::model::group::Group;
+use crate::model::plan::{Contender, Example, Row, Section};
+use crate::model::results::{Kind, Results, Settings};
+use crate::model::summary::{GroupSummary, RowSummary};
+use crate::pipeline::setup::Setup;
+use crate::pipeline::{Plugin, RunAll};
+use crate::render::chart::bars::{Panel, bars};
+use crate::render::chart::kit::{
+    Entry, IDEAL, grouped, last, log_axis, machine, number, points, series,
+};
+use crate::render::chart::line::{Frame, Line, line_chart};
+use crate::render::columns::{
+    APPROACH, CPU, Column, IN_PROCESS, RSS, RUNS, SWITCHES, THREADS, WALL, Width, X_IDEAL,
+};
+use crate::render::ms;
+use crate::summary;
+
+/// io over tcp: the delay server's own CPU time during the run.
+const SERVER_CPU: Column =
+    Column::metric("server CPU ms", Some(("srvCPU", Width::Right(6))), "server_cpu_ms", ms)
+        .only_if_reported();
+
+/// The io section.
+pub struct Io;
+
+impl Plugin for Io {
+    fn section(&self) -> Section {
+        Section::Io
+    }
+
+    fn help(&self) -> &'static str {
+        "The io example: every approach's fetches, against the ideal of one wait"
+    }
+
+    fn run_all(&self, setup: &Setup, plan: &RunAll, settings: &mut Settings) -> Result<Vec<Group>> {
+        let (n, d) = (plan.io.tasks, plan.io.delay_ms);
+        let label = format!(
+            "io{}: {n} fetches × {d} ms wait · ideal {d} ms (all at once) · one after another \
+             {} ms",
+            setup.over(),
+            d * n as u64
+        );
+        settings.io = Some(plan.io);
+        Ok(vec![setup.io_group(label, "io".into(), plan.io.with_threads(plan.threads))])
+    }
+
+    fn columns(&self) -> Vec<Column> {
+        vec![APPROACH, WALL, X_IDEAL, IN_PROCESS, CPU, SERVER_CPU, RSS, THREADS, SWITCHES, RUNS]
+    }
+
+    fn uses_server(&self) -> bool {
+        true
+    }
+
+    fn overview(&self, r: &Results) -> Option<Panel> {
+        let title = "io: wall time ÷ one wait (lower is better)".to_string();
+        let bars = bars(r, Section::Io, |row| row.x_ideal);
+        Some(Panel { title, bars, ideal: (1.0, "ideal 1×".to_string()) })
+    }
+
+    fn charts(&self, r: &Results, name: &str) -> Result<Vec<(String, String)>> {
+        match r.kind() {
+            Kind::Sweep => sweep_charts(r, name),
+            Kind::RunAll | Kind::Load => Ok(Vec::new()),
+        }
+    }
+}
+
+/// The sweep's io charts, `<name>-io-wall.svg` and `<name>-io-memory.svg`.
+fn sweep_charts(r: &Results, name: &str) -> Result<Vec<(String, String)>> {
+    let io: Vec<&GroupSummary> = r.groups.iter().filter(|g| g.example == Example::Io).collect();
+    if io.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(vec![
+        (format!("{name}-io-wall.svg"), io_wall(r, &io)?),
+        (format!("{name}-io-memory.svg"), io_memory(r, &io)?),
+    ])
+}
+
+fn tasks_of(row: &RowSummary) -> f64 {
+    row.params.tasks.unwrap_or(1) as f64
+}
+
+/// The x axis of the io charts: tasks in flight, log scale, up to twice the largest point.
+fn tasks_axis(io: &[&GroupSummary]) -> f64 {
+    io.iter().flat_map(|g| &g.rows).map(tasks_of).fold(10.0, f64::max) * 2.0
+}
+
+/// io wall time, as a multiple of one wait on a log axis, so 1.44× and 35× both read.
+fn io_wall(r: &Results, io: &[&GroupSummary]) -> Result<String> {
+    let delay = io[0].rows[0].params.delay_ms.unwrap_or(0);
+    // With no wait there is no ideal to divide by: plot milliseconds.
+    let (per, unit) = if delay > 0 { (delay as f64, "×") } else { (1.0, " ms") };
+    let value = |row: &RowSummary| row.wall_ms.map(|w| w.median / per);
+    let lines: Vec<Line> = series(io)
+        .into_iter()
+        .map(|(name, rows)| {
+            let points = points(&rows, tasks_of, value);
+            let detail =
+                last(&points).map(|(n, v)| format!("{v:.2}{unit} at {} tasks", grouped(n as u64)));
+            Line { name, detail, points }
+        })
+        .collect();
+    let values = lines.iter().flat_map(|l| l.points.iter().filter_map(|(_, p)| p.clone().ok()));
+    let (lo, hi) = values.fold((1.0f64, 2.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let xmax = tasks_axis(io);
+    let (y_desc, references) = if delay > 0 {
+        let ideal = Entry::line(IDEAL, "ideal: 1×", Some("every wait at once".into()));
+        (
+            format!("wall time ÷ one {delay} ms wait (median, log scale)"),
+            vec![(vec![(1.0, 1.0), (xmax, 1.0)], ideal)],
+        )
+    } else {
+        ("wall time, ms (median, log scale)".to_string(), Vec::new())
+    };
+    let frame = Frame {
+        title: format!(
+            "io{}: wall time ÷ one wait, by tasks in flight ({delay} ms wait) — {}",
+            r.settings.source.over(),
+            machine(r)
+        ),
+        x_desc: "tasks in flight (log scale)",
+        y_desc,
+        x_label: &|x| number(*x),
+        y_label: &|y| format!("{}{unit}", number(*y)),
+        references,
+        lines,
+        floor: lo,
+    };
+    let (x, y) = (log_axis(1.0..xmax, &[1.0]), log_axis(lo * 0.8..hi * 1.6, &[1.0, 2.0, 5.0]));
+    line_chart(frame, x, y, 10)
+}
+
+/// io peak memory against tasks, log–log, with bytes per task in the legend.
+fn io_memory(r: &Results, io: &[&GroupSummary]) -> Result<String> {
+    let mib = |row: &RowSummary| row.max_rss_kib.map(|m| m.median / 1024.0);
+    let lines: Vec<Line> = series(io)
+        .into_iter()
+        .map(|(name, rows)| {
+            // Bytes per task (above the smallest point) at the largest point.
+            let detail = rows
+                .iter()
+                .rev()
+                .find_map(|row| Some((tasks_of(row), summary::bytes_per_task(row, io)?)))
+                .map(|(n, b)| format!("{b:.0} B/task at {} tasks", grouped(n as u64)));
+            Line { name, detail, points: points(&rows, tasks_of, mib) }
+        })
+        .collect();
+    let ymax = lines
+        .iter()
+        .flat_map(|l| l.points.iter().filter_map(|(_, p)| p.clone().ok()))
+        .fold(10.0, f64::max)
+        * 3.0;
+    let frame = Frame {
+        title: format!(
+            "io{}: peak memory by tasks in flight — {}",
+            r.settings.source.over(),
+            machine(r)
+        ),
+        x_desc: "tasks in flight (log scale)",
+        y_desc: "peak RSS, MiB (median, log scale)".into(),
+        x_label: &|x| number(*x),
+        y_label: &|y| number(*y),
+        references: Vec::new(),
+        lines,
+        floor: 1.0,
+    };
+    line_chart(frame, log_axis(1.0..tasks_axis(io), &[1.0]), log_axis(1.0..ymax, &[1.0]), 10)
+}
+
+impl Setup {
+    /// The io group: every Rust approach's row, then the Python originals' (not over tcp:
+    /// they sleep).
+    pub fn io_group(&self, label: String, short: String, params: Params) -> Group {
+        let python = self.python.iter().flat_map(|(_, c)| c).filter(|_| self.server.is_none());
+        let io = python.filter(|c| c.examples.contains(&Example::Io));
+        let rows = self
+            .rust
+            .iter()
+            .chain(io)
+            .map(|c| self.over_tcp(c.row(Example::Io, params.clone())))
+            .collect();
+        Group { label, short, section: Section::Io, example: Example::Io, rows }
+    }
+
+    /// Adds the bare-runtime row of every async approach in `group` right after its row, with
+    /// the same parameters and `--no-ticker` (a bare program has no ticker), and names it as
+    /// that row's `bare`. (A bare program only sleeps: not for rows over tcp.)
+    pub fn add_bare_rows(&self, group: &mut Group) {
+        let mut rows = Vec::new();
+        for row in group.rows.drain(..) {
+            let approach = self.approaches.iter().find(|a| a.name() == row.approach).copied();
+            let bare = approach.and_then(|a| Contender::bare(&self.bin_dir, a));
+            match bare {
+                Some(bare) => {
+                    let mut bare_row = bare.row(Example::Io, row.params.clone());
+                    bare_row.spec.args.push("--no-ticker".into());
+                    bare_row.rounds = row.rounds;
+                    let row = Row { bare: Some(bare.name.clone()), ..row };
+                    rows.extend([row, bare_row]);
+                }
+                None => rows.push(row),
+            }
+        }
+        group.rows = rows;
+    }
+
+    /// Points an io row at the delay server, if there is one.
+    fn over_tcp(&self, mut row: Row) -> Row {
+        if let Some(server) = &self.server {
+            let addr = server.addr.to_string();
+            row.spec.args.extend(["--source", "tcp", "--server", &addr].map(String::from));
+            row.params.source = Some("tcp".into());
+        }
+        row
+    }
+}
