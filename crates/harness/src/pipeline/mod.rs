@@ -62,6 +62,13 @@ pub trait Plugin: Sync {
         let _ = (r, name);
         Ok(Vec::new())
     }
+    /// Its lines of the README's guide ("if your program …, choose …, because …"), every
+    /// number read from run-all's results and, where given, the sweep's; a line whose rows
+    /// the results lack is left out.
+    fn guide(&self, run_all: &Results, sweep: Option<&Results>) -> Vec<String> {
+        let _ = (run_all, sweep);
+        Vec::new()
+    }
     /// Its rows make requests to the delay server under `--source tcp` (and so are what
     /// `--source tcp` runs by default).
     fn uses_server(&self) -> bool {

@@ -18,6 +18,7 @@ use crate::render::columns::{
     whole_percent,
 };
 use crate::render::{percent, times};
+use crate::sections::{METHOD, guide_row};
 use crate::summary;
 
 const SPEEDUP: Column =
@@ -50,6 +51,10 @@ impl Plugin for Cpu {
         settings.cpu = Some(plan.cpu);
         settings.python_cpu = setup.python_cpu(plan.cpu);
         Ok(setup.cpu_groups(plan.cpu, plan.threads))
+    }
+
+    fn guide(&self, run_all: &Results, _: Option<&Results>) -> Vec<String> {
+        cpu_bound(run_all).into_iter().collect()
     }
 
     fn columns(&self) -> Vec<Column> {
@@ -185,4 +190,17 @@ impl Setup {
     pub fn python_cpu(&self, cpu: CpuParams) -> Option<CpuParams> {
         self.python.as_ref().map(|_| python_cpu(cpu))
     }
+}
+
+fn cpu_bound(r: &Results) -> Option<String> {
+    let rayon = guide_row(r, Section::Cpu, "rayon")?;
+    let std = guide_row(r, Section::Cpu, "std-threads")?;
+    let python = guide_row(r, Section::Cpu, "python-threading")
+        .and_then(|p| p.speedup)
+        .map_or(String::new(), |s| format!("; CPython's threads {s:.2}× (the GIL)"));
+    Some(format!(
+        "| computes (CPU-bound) | rayon, or threads; not CPython threads | on {} threads rayon \
+         {:.2}×, std threads {:.2}× the sequential run{python} ([method]({METHOD})) |",
+        rayon.params.threads, rayon.speedup?, std.speedup?,
+    ))
 }

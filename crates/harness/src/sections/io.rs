@@ -18,8 +18,9 @@ use crate::render::chart::line::{Frame, Line, line_chart};
 use crate::render::columns::{
     APPROACH, CPU, Column, IN_PROCESS, RSS, RUNS, SWITCHES, THREADS, WALL, Width, X_IDEAL,
 };
-use crate::render::ms;
-use crate::summary;
+use crate::render::{bytes, ms};
+use crate::sections::{METHOD, guide_row};
+use crate::summary::bytes_per_task;
 
 /// io over tcp: the delay server's own CPU time during the run.
 const SERVER_CPU: Column =
@@ -56,6 +57,10 @@ impl Plugin for Io {
 
     fn uses_server(&self) -> bool {
         true
+    }
+
+    fn guide(&self, run_all: &Results, sweep: Option<&Results>) -> Vec<String> {
+        [few_waits(run_all), many_waits(sweep)].into_iter().flatten().collect()
     }
 
     fn overview(&self, r: &Results) -> Option<Panel> {
@@ -148,7 +153,7 @@ fn io_memory(r: &Results, io: &[&GroupSummary]) -> Result<String> {
             let detail = rows
                 .iter()
                 .rev()
-                .find_map(|row| Some((tasks_of(row), summary::bytes_per_task(row, io)?)))
+                .find_map(|row| Some((tasks_of(row), bytes_per_task(row, io)?)))
                 .map(|(n, b)| format!("{b:.0} B/task at {} tasks", grouped(n as u64)));
             Line { name, detail, points: points(&rows, tasks_of, mib) }
         })
@@ -220,5 +225,77 @@ impl Setup {
             row.params.source = Some("tcp".into());
         }
         row
+    }
+}
+
+/// Where the io lines of the guide point for the scaling.
+const SCALING: &str = "docs/scaling.md";
+
+fn few_waits(r: &Results) -> Option<String> {
+    let std = guide_row(r, Section::Io, "std-threads")?;
+    let tokio = guide_row(r, Section::Io, "tokio")?;
+    let tasks = std.params.tasks?;
+    Some(format!(
+        "| waits on a few things at once (the article's {tasks} fetches) | anything: plain \
+         threads are fine | std threads {:.2}× of one wait, {} peak; tokio {:.2}×, {} \
+         ([method]({METHOD})) |",
+        std.x_ideal?,
+        bytes(std.max_rss_kib?.median),
+        tokio.x_ideal?,
+        bytes(tokio.max_rss_kib?.median),
+    ))
+}
+
+fn many_waits(sweep: Option<&Results>) -> Option<String> {
+    let r = sweep?;
+    let io: Vec<&GroupSummary> = r.groups.iter().filter(|g| g.section == Section::Io).collect();
+    // The largest point std threads reached, and each contender's bytes per task there.
+    let std = io
+        .iter()
+        .flat_map(|g| &g.rows)
+        .filter(|row| row.approach == "std-threads" && row.max_rss_kib.is_some())
+        .max_by_key(|row| row.params.tasks)?;
+    let n = std.params.tasks?;
+    let at = |approach: &str| {
+        io.iter()
+            .flat_map(|g| &g.rows)
+            .find(|row| row.approach == approach && row.params.tasks == Some(n))
+            .and_then(|row| bytes_per_task(row, &io))
+    };
+    let thread = at("std-threads")?;
+    let tasks: Vec<f64> = ["tokio", "async-std", "smol"].iter().filter_map(|a| at(a)).collect();
+    let (lo, hi) = tasks.iter().fold((f64::MAX, 0.0_f64), |(lo, hi), &b| (lo.min(b), hi.max(b)));
+    let ceiling = io
+        .iter()
+        .flat_map(|g| &g.rows)
+        .filter(|row| row.approach == "std-threads")
+        .find_map(|row| started_threads(&row.failure.as_ref()?.to_string()));
+    let ceiling =
+        ceiling.map_or(String::new(), |t| format!("; std threads stop at {t} threads here"));
+    (!tasks.is_empty()).then(|| {
+        format!(
+            "| keeps 10 000 or more waits in flight | an async runtime (tokio, smol) | at {n} in \
+             flight a task costs {lo:.0}–{hi:.0} B, a thread {thread:.0} B{ceiling} \
+             ([scaling]({SCALING})) |"
+        )
+    })
+}
+
+/// "started 16247 of …" in a thread-limit failure.
+fn started_threads(failure: &str) -> Option<u64> {
+    let rest = failure.split("started ").nth(1)?;
+    rest.split_whitespace().next()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_thread_ceiling_is_read_from_the_failure() {
+        let failure = "exit code 1: std-threads: error: hit the OS thread limit: started 16247 \
+                       of 100000 threads (vm.max_map_count)";
+        assert_eq!(started_threads(failure), Some(16247));
+        assert_eq!(started_threads("timed out"), None);
     }
 }

@@ -20,7 +20,7 @@ use crate::render::columns::{
     CPU, Column, Form, RSS, RUNS, THREADS, WALL_MEDIAN, WORKERS, Width, us_as_ms,
 };
 use crate::render::times;
-use crate::sections::{Variants, name, rounds, runs_text};
+use crate::sections::{Variants, guide_ms, guide_row, metric, name, rounds, runs_text};
 
 /// Counted runs per row of the mistakes section (its rows are slow on purpose).
 pub const MISTAKES_RUNS: usize = 2;
@@ -67,6 +67,10 @@ impl Plugin for Mistakes {
         let groups = setup.mistakes_groups(sizes, &r);
         settings.rounds.push(r);
         Ok(groups)
+    }
+
+    fn guide(&self, run_all: &Results, _: Option<&Results>) -> Vec<String> {
+        [blocking_call(run_all), cpu_in_tasks(run_all)].into_iter().flatten().collect()
     }
 
     fn columns(&self) -> Vec<Column> {
@@ -344,4 +348,32 @@ fn draw(root: &Area<'_>, plot: &Area<'_>, data: &[Bar], range: std::ops::Range<f
 /// 0.42 → "0.42", 12.3 → "12", 4521 → "4 521".
 fn number_ms(v: f64) -> String {
     if v < 10.0 { format!("{v:.2}") } else { number(v) }
+}
+
+/// Where the guide's lines on the mistakes point.
+const LOOP: &str = "docs/loop-and-mistakes.md";
+
+fn blocking_call(r: &Results) -> Option<String> {
+    let bad = guide_row(r, Section::Mistakes, "tokio (blocking-sleep)")?;
+    let good = guide_row(r, Section::Mistakes, "tokio (join-set)")?;
+    Some(format!(
+        "| calls blocking code from async tasks | `spawn_blocking` / `unblock`, or an async API \
+         | tokio with `std::thread::sleep` in a task: {:.2}× of one wait, ticker {} late at \
+         most; its right way {:.2}× ([loop]({LOOP})) |",
+        bad.x_ideal?,
+        guide_ms(metric(bad, "ticker.max_us")?),
+        good.x_ideal?,
+    ))
+}
+
+fn cpu_in_tasks(r: &Results) -> Option<String> {
+    let bad = guide_row(r, Section::Mistakes, "tokio (cpu-inline)")?;
+    let good = guide_row(r, Section::Mistakes, "tokio (spawn-blocking)")?;
+    Some(format!(
+        "| computes inside async tasks | `spawn_blocking` (bounded to T) or rayon behind a \
+         oneshot | counting in tokio's tasks: ticker {} late at most, against {} with \
+         `spawn_blocking` ([loop]({LOOP})) |",
+        guide_ms(metric(bad, "ticker.max_us")?),
+        guide_ms(metric(good, "ticker.max_us")?),
+    ))
 }

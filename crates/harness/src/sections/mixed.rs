@@ -29,7 +29,7 @@ use crate::render::chart::line::{Frame, Line, line_chart};
 use crate::render::columns::{CPU, Column, RSS, RUNS, THREADS, Width, us_as_ms};
 use crate::render::count;
 use crate::run::{binaries, measure};
-use crate::sections::rounds;
+use crate::sections::{guide_ms, guide_row, metric, rounds};
 
 // The mixed settings, where the results file holds them (`Settings::mixed`).
 pub use crate::model::results::{Capacity, MixedSettings};
@@ -95,6 +95,10 @@ impl Plugin for Mixed {
 
     fn runs_last(&self) -> bool {
         true
+    }
+
+    fn guide(&self, run_all: &Results, _: Option<&Results>) -> Vec<String> {
+        wait_then_compute(run_all).into_iter().collect()
     }
 
     fn columns(&self) -> Vec<Column> {
@@ -514,6 +518,25 @@ pub fn load_charts(r: &Results, name: &str) -> Result<Vec<(String, String)>> {
 fn load_groups(r: &Results) -> Option<(&MixedSettings, Vec<&GroupSummary>)> {
     let m = r.settings.mixed.as_ref().filter(|m| m.sweep)?;
     Some((m, r.groups.iter().filter(|g| g.example == Example::Mixed).collect()))
+}
+
+/// Where the guide's line on the mixed example points.
+const MIXED_DOC: &str = "docs/mixed.md";
+
+fn wait_then_compute(r: &Results) -> Option<String> {
+    let p99 =
+        |name: &str| guide_row(r, Section::Mixed, name).and_then(|s| metric(s, "latency.p99_us"));
+    let right = p99("tokio")?;
+    let std = p99("std-threads")?;
+    let one_thread = p99("tokio current-thread")
+        .map_or(String::new(), |v| format!("; all on one thread (current-thread) {}", guide_ms(v)));
+    Some(format!(
+        "| waits, then computes, under load (the article's FAQ) | a runtime for the waits and \
+         `spawn_blocking` for the work | p99 at half load: tokio {}, a thread per request \
+         {}{one_thread} ([mixed]({MIXED_DOC})) |",
+        guide_ms(right),
+        guide_ms(std),
+    ))
 }
 
 #[cfg(test)]

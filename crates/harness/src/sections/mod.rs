@@ -13,7 +13,7 @@ use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 
 use crate::model::plan::{Approach, Contender, Example, Row, Section};
 use crate::model::results::{Results, SectionRounds};
-use crate::model::summary::GroupSummary;
+use crate::model::summary::{GroupSummary, RowSummary};
 use crate::pipeline::setup::Setup;
 use crate::pipeline::{Plugin, Sections};
 use crate::render::Layout;
@@ -52,6 +52,30 @@ pub fn parser() -> impl TypedValueParser<Value = Section> {
 /// The section called `name`, if there is one.
 pub fn named(name: &str) -> Option<Section> {
     ALL.iter().map(|p| p.section()).find(|s| s.name() == name)
+}
+
+/// Where the guide's lines point for the details.
+pub(crate) const METHOD: &str = "docs/method.md";
+
+/// The row named `name` (as the tables show it: `tokio`, `tokio (cpu-inline)`) in the first
+/// group of `section` that has it, if it ran.
+pub(crate) fn guide_row<'a>(
+    r: &'a Results,
+    section: Section,
+    name: &str,
+) -> Option<&'a RowSummary> {
+    r.groups.iter().filter(|g| g.section == section).find_map(|g| {
+        g.rows.iter().find(|row| row.approach == name && !row.failed() && row.skipped.is_none())
+    })
+}
+
+pub(crate) fn metric(row: &RowSummary, key: &str) -> Option<f64> {
+    row.metrics.get(key).map(|s| s.median)
+}
+
+pub(crate) fn guide_ms(us: f64) -> String {
+    let ms = us / 1e3;
+    if ms >= 100.0 { format!("{ms:.0} ms") } else { format!("{ms:.1} ms") }
 }
 
 /// The runs of a section's rows: `--runs`/`--warmup` when given, else the section's own
@@ -113,5 +137,16 @@ impl Setup {
             }
         }
         rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn microseconds_read_as_milliseconds() {
+        assert_eq!(guide_ms(1_234.0), "1.2 ms");
+        assert_eq!(guide_ms(4_563_000.0), "4563 ms");
     }
 }

@@ -8,12 +8,12 @@ use avt_common::shared::DEADLOCK_MARKER;
 use crate::model::group::Group;
 use crate::model::outcome::{Expect, Failure};
 use crate::model::plan::{Approach, Contender, Example, Row, Section, SharedParams};
-use crate::model::results::{SectionRounds, Settings};
+use crate::model::results::{Results, SectionRounds, Settings};
 use crate::pipeline::setup::Setup;
 use crate::pipeline::{Plugin, RunAll};
 use crate::render::columns::{CPU, Column, RUNS, SWITCHES, THREADS, WALL_MEDIAN, WORKERS, Width};
 use crate::render::{count, grouped};
-use crate::sections::{name, rounds, runs_text};
+use crate::sections::{guide_row, metric, name, rounds, runs_text};
 
 /// Counted runs per row of the shared section.
 pub const SHARED_RUNS: usize = 3;
@@ -80,6 +80,10 @@ impl Plugin for Shared {
         let groups = setup.shared_groups(plan.threads, plan.quick, &r);
         settings.rounds.push(r);
         Ok(groups)
+    }
+
+    fn guide(&self, run_all: &Results, _: Option<&Results>) -> Vec<String> {
+        shared_counter(run_all).into_iter().collect()
     }
 
     fn columns(&self) -> Vec<Column> {
@@ -217,4 +221,23 @@ impl Setup {
         }
         groups
     }
+}
+
+/// Where the guide's line on shared state points.
+const SHARED_DOC: &str = "docs/shared-state.md";
+
+fn shared_counter(r: &Results) -> Option<String> {
+    let rate = |variant: &str| {
+        guide_row(r, Section::Shared, &format!("tokio ({variant})"))
+            .and_then(|s| metric(s, "increments_per_s"))
+    };
+    let (atomic, mutex, async_mutex) = (rate("atomic")?, rate("mutex")?, rate("async-mutex")?);
+    Some(format!(
+        "| shares a counter between tasks | an atomic, or `std::sync::Mutex`; an async mutex \
+         only across `.await` | tokio, increments/s: atomic {:.0} M, std Mutex {:.0} M, \
+         `tokio::sync::Mutex` {:.1} M ([shared state]({SHARED_DOC})) |",
+        atomic / 1e6,
+        mutex / 1e6,
+        async_mutex / 1e6,
+    ))
 }
