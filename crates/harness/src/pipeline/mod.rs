@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::model::group::Group;
+use crate::model::group::{Group, RunRecord};
 use crate::model::plan::{CpuParams, IoParams, Row, Section};
 use crate::model::results::{Kind, Results, Settings};
 use crate::model::summary::GroupSummary;
@@ -51,6 +51,13 @@ pub trait Plugin: Sync {
     fn cost(&self, row: &Row) -> Option<Cost> {
         let _ = row;
         None
+    }
+    /// Reads what its example reports beyond the usual fields (`record.extra`, the JSON line's
+    /// own fields) into the record of a run of `row`, after the run: more figures for its
+    /// columns (`record.metrics`; every number is there already, by its path), or an
+    /// outcome judged from them (`record.outcome`, `record.failure`). Most sections need none.
+    fn record(&self, row: &Row, record: &mut RunRecord) {
+        let _ = (row, record);
     }
     /// Its panel of run-all's overview chart (`<name>.svg`), where it has one.
     fn overview(&self, r: &Results) -> Option<Panel> {

@@ -72,7 +72,17 @@ impl Setup {
             progress.plan(&groups[index..], index, &summaries, cap_s, &hint);
             let group = &groups[index];
             let mut reference = Reference::for_group(group);
-            if runner.run_observed(index, group, &mut reference, &mut progress).is_err() {
+            let ran = runner.run_observed(index, group, &mut reference, &mut progress);
+            // The section reads what its rows' reports hold beyond the usual fields.
+            if let Some(plugin) = sections.get(group.section) {
+                for record in runner.records.iter_mut().filter(|r| r.group == index) {
+                    if let Some(row) = group.rows.iter().find(|row| row.approach == record.approach)
+                    {
+                        plugin.record(row, record);
+                    }
+                }
+            }
+            if ran.is_err() {
                 let records = &runner.records;
                 return Ok(self.interrupted(
                     &environment,
