@@ -71,7 +71,7 @@ pub fn load(args: LoadArgs) -> Result<ExitCode> {
     };
     let mut shared = args.shared;
     shared.sections = vec![Section::Mixed];
-    let setup = Setup::new(Command::Load, shared.options())?;
+    let setup = Setup::new(Command::Load, shared.options(vec![Section::Mixed]))?;
     let (rust, python) = mixed::measure_capacity(&setup, args.work, threads, false)?;
     let mixed = MixedSettings {
         rust,

@@ -40,9 +40,12 @@ pub struct SharedArgs {
 }
 
 impl SharedArgs {
-    /// What they ask of the setup.
-    pub fn options(self) -> Options {
+    /// What they ask of the setup, for a command whose sections are `defaults` when none
+    /// are asked for.
+    pub fn options(self, defaults: Vec<Section>) -> Options {
         let SharedArgs { only, sections, source, no_python, out, bin_dir } = self;
-        Options { only, sections, source, no_python, out, bin_dir }
+        let server_sections =
+            sections::ALL.iter().filter(|p| p.uses_server()).map(|p| p.section()).collect();
+        Options { only, sections, defaults, server_sections, source, no_python, out, bin_dir }
     }
 }

@@ -7,7 +7,7 @@ use avt_common::{MAX_DELAY_MS, MAX_LIMIT, MAX_TASKS, MAX_THREADS};
 use clap::Args;
 
 use crate::commands::SharedArgs;
-use crate::model::plan::{self, CpuParams, IoParams};
+use crate::model::plan::{self, CpuParams, IoParams, Section};
 use crate::pipeline::RunAll;
 use crate::pipeline::setup::{Command, Setup};
 use crate::sections;
@@ -60,7 +60,7 @@ pub fn run_all(args: RunAllArgs) -> Result<ExitCode> {
     };
     let jobs = args.jobs.map(|j| j as usize).or(quick.then_some(16));
     let cpu = CpuParams::new(pick(args.limit, avt_common::LIMIT, 100_000), jobs, threads)?;
-    let setup = Setup::new(Command::RunAll, args.shared.options())?;
+    let setup = Setup::new(Command::RunAll, args.shared.options(run_all_sections()))?;
     let runs = pick(args.runs, 5, 1) as usize;
     let mut settings =
         setup.settings(runs, pick(args.warmup, 1, 0) as usize, threads, args.timeout_s);
@@ -72,4 +72,9 @@ pub fn run_all(args: RunAllArgs) -> Result<ExitCode> {
         groups.extend(section.run_all(&setup, &plan, &mut settings)?);
     }
     setup.run(groups, settings, &sections, |_, _| {})
+}
+
+/// run-all's sections when none are asked for: every one, in the order their groups run.
+fn run_all_sections() -> Vec<Section> {
+    sections::all().in_run_order().map(|s| s.section()).collect()
 }

@@ -84,7 +84,7 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
         .map(|&t| Ok((CpuParams::new(args.limit, jobs, t)?, t)))
         .collect::<Result<Vec<_>>>()?;
     let cpu = CpuParams::new(args.limit, jobs, threads)?;
-    let setup = Setup::new(Command::Sweep, args.shared.options())?;
+    let setup = Setup::new(Command::Sweep, args.shared.options(vec![Section::Io, Section::Cpu]))?;
     let mut groups = Vec::new();
     if setup.has(Section::Io) {
         for &n in &tasks {

@@ -120,22 +120,13 @@ impl Example {
 
 /// A part of run-all and of the sweep, by its name on the command line (`--sections
 /// mistakes`) and in results files. The model knows none of them: each section names itself
-/// in its own file (`sections/io.rs` defines `Section::Io`), and gives the pipeline its groups
-/// and its tables' columns (see `crate::pipeline::Plugin`).
+/// in its own file (`sections/io.rs` defines `Section::Io`, which reads, in patterns too, as
+/// the enum this replaces), and gives the pipeline its groups and its tables' columns (see
+/// `crate::pipeline::Plugin`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Section(&'static str);
 
-// The names read as the enum they replace (`Section::Io`), in patterns too. These are the
-// six sections of today's commands; a new section names itself with `Section::named`.
-#[allow(non_upper_case_globals)]
 impl Section {
-    pub const Io: Section = Section("io");
-    pub const Cpu: Section = Section("cpu");
-    pub const Mistakes: Section = Section("mistakes");
-    pub const Shared: Section = Section("shared");
-    pub const Mixed: Section = Section("mixed");
-    pub const Scale: Section = Section("scale");
-
     /// The section called `name`.
     pub const fn named(name: &'static str) -> Section {
         Section(name)

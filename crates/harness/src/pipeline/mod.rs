@@ -23,9 +23,10 @@ use crate::render::csv::csv;
 use crate::render::markdown::markdown;
 use crate::sink;
 
-/// A section as the pipeline sees it: what its tables show, what it notes under them, what a
-/// run of its rows costs. Its groups are built by its own functions, on the setup
-/// (`crate::pipeline::setup::Setup`), which the commands call.
+/// A section as the pipeline sees it: its groups in run-all, what its tables show and what it
+/// notes under them, what a run of its rows costs, what it reads of its rows' reports, its
+/// charts and its lines of the guide. (The sweep's and the load sweep's groups are built by
+/// the io, cpu and mixed sections' own functions on the setup, which those commands call.)
 pub trait Plugin: Sync {
     /// Its name on the command line and in results files.
     fn section(&self) -> Section;

@@ -41,8 +41,12 @@ impl Command {
 /// What the commands' shared options ask of the setup (`crate::commands::SharedArgs`).
 pub struct Options {
     pub only: Vec<Approach>,
-    /// Empty: the command's default sections.
+    /// Empty: the command's `defaults` (with `--source tcp`: the `server_sections`).
     pub sections: Vec<Section>,
+    /// The command's sections when none are asked for, in the order their groups run.
+    pub defaults: Vec<Section>,
+    /// The sections whose rows make requests to the delay server under `--source tcp`.
+    pub server_sections: Vec<Section>,
     pub source: Source,
     pub no_python: bool,
     pub out: Option<PathBuf>,
@@ -84,19 +88,8 @@ impl Setup {
         // The source changes only the io rows: over tcp, cpu runs only when asked for.
         let sections = match (args.sections.is_empty(), args.source) {
             (false, _) => args.sections,
-            (true, Source::Sleep) => match command {
-                Command::RunAll => vec![
-                    Section::Io,
-                    Section::Cpu,
-                    Section::Mistakes,
-                    Section::Shared,
-                    Section::Scale,
-                    Section::Mixed,
-                ],
-                Command::Sweep => vec![Section::Io, Section::Cpu],
-                Command::Load => vec![Section::Mixed],
-            },
-            (true, Source::Tcp) => vec![Section::Io],
+            (true, Source::Sleep) => args.defaults,
+            (true, Source::Tcp) => args.server_sections.clone(),
         };
         let bin_dir = binaries::bin_dir(args.bin_dir)?;
         let (python, mut python_missing) = match (args.no_python, Python::find()) {
@@ -112,7 +105,8 @@ impl Setup {
             Source::Sleep => (None, command.name().to_string()),
             Source::Tcp => (Some(DelayServer::start(&bin_dir)?), format!("{}-tcp", command.name())),
         };
-        if server.is_some() && python.is_some() && sections.contains(&Section::Io) {
+        let over_tcp = sections.iter().any(|s| args.server_sections.contains(s));
+        if server.is_some() && python.is_some() && over_tcp {
             python_missing = Some(
                 "they only sleep (no sockets), so they are left out of the tcp io rows".into(),
             );

@@ -35,6 +35,12 @@ const CPU_INFLATION: Column =
         signed_percent(summary::cpu_inflation(r, g))
     });
 
+// The section's name, as `Section::Cpu` (the type's other sections are named in their files).
+#[allow(non_upper_case_globals)]
+impl Section {
+    pub const Cpu: Section = Section::named("cpu");
+}
+
 /// The cpu section.
 pub struct Cpu;
 

@@ -27,6 +27,12 @@ const SERVER_CPU: Column =
     Column::metric("server CPU ms", Some(("srvCPU", Width::Right(6))), "server_cpu_ms", ms)
         .only_if_reported();
 
+// The section's name, as `Section::Io` (the type's other sections are named in their files).
+#[allow(non_upper_case_globals)]
+impl Section {
+    pub const Io: Section = Section::named("io");
+}
+
 /// The io section.
 pub struct Io;
 

@@ -47,6 +47,12 @@ const VERIFIED: Column =
         (_, None) => "-".into(),
     });
 
+// The section's name, as `Section::Mistakes` (the type's other sections are named in their files).
+#[allow(non_upper_case_globals)]
+impl Section {
+    pub const Mistakes: Section = Section::named("mistakes");
+}
+
 /// The mistakes section.
 pub struct Mistakes;
 

@@ -71,6 +71,12 @@ const OUTCOME: Column =
         }
     });
 
+// The section's name, as `Section::Mixed` (the type's other sections are named in their files).
+#[allow(non_upper_case_globals)]
+impl Section {
+    pub const Mixed: Section = Section::named("mixed");
+}
+
 /// The mixed section.
 pub struct Mixed;
 

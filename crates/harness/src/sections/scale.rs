@@ -28,6 +28,12 @@ const OVER_BARE_RSS: Column =
         signed_percent(summary::over_bare(r, g, |r| r.max_rss_kib))
     });
 
+// The section's name, as `Section::Scale` (the type's other sections are named in their files).
+#[allow(non_upper_case_globals)]
+impl Section {
+    pub const Scale: Section = Section::named("scale");
+}
+
 /// The scale section.
 pub struct Scale;
 

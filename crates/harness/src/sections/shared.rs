@@ -63,6 +63,12 @@ fn per_second(v: f64) -> String {
     }
 }
 
+// The section's name, as `Section::Shared` (the type's other sections are named in their files).
+#[allow(non_upper_case_globals)]
+impl Section {
+    pub const Shared: Section = Section::named("shared");
+}
+
 /// The shared section.
 pub struct Shared;
 
