@@ -21,6 +21,7 @@ use crate::render::chart::bars::{Panel, overview};
 use crate::render::columns::{APPROACH, Column, RUNS, WALL};
 use crate::render::csv::csv;
 use crate::render::markdown::markdown;
+use crate::render::pivot::Pivot;
 use crate::sink;
 
 /// A section as the pipeline sees it: its groups in run-all, what its tables show and what it
@@ -42,6 +43,11 @@ pub trait Plugin: Sync {
     }
     /// The columns of its tables.
     fn columns(&self) -> Vec<Column>;
+    /// Its tables of a sweep's figures by point (before the groups' tables), if any.
+    fn pivots(&self, r: &Results) -> Vec<Pivot> {
+        let _ = r;
+        Vec::new()
+    }
     /// Its notes under the tables of `r` (each starting with a blank line), if any.
     fn footnotes(&self, r: &Results) -> String {
         let _ = r;
@@ -140,6 +146,10 @@ impl Layout for Sections<'_> {
     /// approach, wall time and runs.
     fn columns(&self, group: &GroupSummary) -> Vec<Column> {
         self.get(group.section).map_or_else(|| vec![APPROACH, WALL, RUNS], |p| p.columns())
+    }
+
+    fn pivots(&self, r: &Results) -> Vec<Pivot> {
+        self.0.iter().flat_map(|p| p.pivots(r)).collect()
     }
 
     fn footnotes(&self, r: &Results) -> String {

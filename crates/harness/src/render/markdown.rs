@@ -7,7 +7,6 @@ use crate::model::results::Results;
 use crate::render::columns::{Form, Line, Table, table_of};
 use crate::render::document::{check_line, footnotes, preamble};
 use crate::render::layout::Layout;
-use crate::render::pivot;
 
 /// The Markdown document: the preamble, a sweep's pivots, every group's table, the
 /// footnotes.
@@ -16,7 +15,7 @@ pub fn markdown(r: &Results, layout: &dyn Layout) -> String {
     for line in preamble(r) {
         let _ = writeln!(out, "{line}\n");
     }
-    let pivots = pivot::pivots(r);
+    let pivots = layout.pivots(r);
     for pivot in &pivots {
         let _ = writeln!(out, "{}", pivot.markdown());
     }

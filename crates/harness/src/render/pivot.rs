@@ -1,14 +1,11 @@
 //! A sweep's figures by contender (rows) and point (columns), with the reasons for gaps as
-//! numbered notes.
+//! numbered notes. Which figures: the sections' ([`crate::render::Layout::pivots`]).
 
 use std::fmt::Write as _;
 
 use crate::model::plan::Example;
 use crate::model::results::Results;
-use crate::model::summary::{GroupSummary, RowSummary};
-use crate::render::columns::{signed_percent, whole_percent};
-use crate::render::format::{bytes, ms, percent, times};
-use crate::summary;
+use crate::model::summary::RowSummary;
 
 /// A figure by contender (rows) and point (columns), with the reasons for gaps as notes.
 pub struct Pivot {
@@ -17,83 +14,13 @@ pub struct Pivot {
     rows: Vec<(String, Vec<String>)>,
     notes: Vec<String>,
     /// Lines under the table and its notes (the overhead over the bare runtimes).
-    footer: Vec<String>,
-}
-
-/// The sweep's pivots (none for run-all): io wall time, io memory, cpu speedup. The one
-/// place that asks whether results are a sweep's.
-pub fn pivots(r: &Results) -> Vec<Pivot> {
-    if r.settings.sweep.is_none() {
-        return Vec::new();
-    }
-    let delay = r.settings.io.map_or(0, |io| io.delay_ms);
-    let tasks = |row: &RowSummary| row.params.tasks.unwrap_or(0);
-    let threads = |row: &RowSummary| row.params.threads;
-    let mut out = Vec::new();
-    let io_wall =
-        |row: &RowSummary| Some(format!("{} {}", ms(row.wall_ms?.median), times(row.x_ideal)));
-    let io_groups: Vec<&GroupSummary> =
-        r.groups.iter().filter(|g| g.example == Example::Io).collect();
-    let io_memory = |row: &RowSummary| {
-        let rss = bytes(row.max_rss_kib?.median);
-        Some(match summary::bytes_per_task(row, &io_groups) {
-            Some(b) => format!("{rss} {b:.0} B"),
-            None => rss,
-        })
-    };
-    let speedup =
-        |row: &RowSummary| Some(format!("{} {}", times(row.speedup), percent(row.efficiency)));
-    let threads_io = r.settings.threads;
-    out.extend(Pivot::build(
-        r,
-        Example::Io,
-        format!(
-            "io{} wall time: median ms and × ideal, by tasks in flight ({delay} ms wait, --threads {threads_io})",
-            r.settings.source.over()
-        ),
-        tasks,
-        io_wall,
-    ));
-    if let Some(wall) = out.last_mut() {
-        wall.footer = over_bare(&io_groups);
-    }
-    out.extend(Pivot::build(
-        r,
-        Example::Io,
-        "io peak memory: median peak RSS, and from 1000 tasks up bytes per task above the \
-         smallest point"
-            .into(),
-        tasks,
-        io_memory,
-    ));
-    out.extend(Pivot::build(
-        r,
-        Example::Cpu,
-        "cpu speedup over the sequential run (Python: over Python's) and efficiency, by worker threads"
-            .into(),
-        threads,
-        speedup,
-    ));
-    // The two parts of the shortfall, beside the speedup (see `summary::idle_tail`).
-    let shortfall = |row: &RowSummary| {
-        let group = r.groups.iter().find(|g| g.rows.iter().any(|x| std::ptr::eq(x, row)))?;
-        let idle = whole_percent(summary::idle_tail(row));
-        Some(format!("{idle} / {}", signed_percent(summary::cpu_inflation(row, group))))
-    };
-    out.extend(Pivot::build(
-        r,
-        Example::Cpu,
-        "cpu shortfall: idle tail (T × wall − CPU) ÷ (T × wall) / CPU inflation over the \
-         sequential run's CPU time, by worker threads"
-            .into(),
-        threads,
-        shortfall,
-    ));
-    out
+    pub footer: Vec<String>,
 }
 
 impl Pivot {
-    fn build(
+    /// `cell` of every row of `example`'s groups (baselines left out), by contender and by
+    /// `key` (its point); None where no row has a point.
+    pub fn build(
         r: &Results,
         example: Example,
         title: String,
@@ -218,37 +145,4 @@ impl Pivot {
         out.push('\n');
         out
     }
-}
-
-/// A line per io point with bare-runtime rows: each async crate's wall time and peak RSS over
-/// its bare program's (which runs no ticker, where the sweep's example rows run theirs).
-fn over_bare(io_groups: &[&GroupSummary]) -> Vec<String> {
-    io_groups
-        .iter()
-        .filter_map(|g| {
-            let pairs: Vec<String> = g
-                .rows
-                .iter()
-                .filter_map(|row| {
-                    let bare = row.bare.as_deref()?;
-                    let wall = summary::over_bare(row, g, |r| r.wall_ms)?;
-                    let rss = summary::over_bare(row, g, |r| r.max_rss_kib)?;
-                    Some(format!(
-                        "{} {:+.0}% wall, {:+.0}% RSS over {bare}",
-                        row.approach,
-                        wall * 100.0,
-                        rss * 100.0
-                    ))
-                })
-                .collect();
-            let tasks = g.rows.first()?.params.tasks?;
-            (!pairs.is_empty()).then(|| {
-                format!(
-                    "Over the bare runtime at {tasks} tasks (the example with its ticker, the \
-                     bare program without): {}.",
-                    pairs.join("; ")
-                )
-            })
-        })
-        .collect()
 }

@@ -7,7 +7,6 @@ use crate::model::results::Results;
 use crate::render::columns::{Form, Line, Table, pad, table_of};
 use crate::render::document::{check_line, footnotes, preamble};
 use crate::render::layout::Layout;
-use crate::render::pivot;
 
 /// Widest a table row gets on the terminal; longer rows (a long failure) are cut.
 const WIDTH: usize = 100;
@@ -16,7 +15,7 @@ const WIDTH: usize = 100;
 /// its pivots: the points as columns, at most five per table), then the footnotes.
 pub fn terminal(r: &Results, layout: &dyn Layout) -> String {
     let mut out = preamble(r).join("\n") + "\n";
-    let pivots = pivot::pivots(r);
+    let pivots = layout.pivots(r);
     if pivots.is_empty() {
         for group in &r.groups {
             let _ = writeln!(out, "\n{}\n{}", group.label, check_line(group));

@@ -17,6 +17,7 @@ use crate::render::columns::{
     APPROACH, CPU, Column, IN_PROCESS, RSS, RUNS, SWITCHES, THREADS, WALL, Width, signed_percent,
     whole_percent,
 };
+use crate::render::pivot::Pivot;
 use crate::render::{percent, times};
 use crate::sections::{METHOD, guide_row};
 use crate::summary;
@@ -79,6 +80,13 @@ impl Plugin for Cpu {
             SWITCHES.markdown_only(),
             RUNS,
         ]
+    }
+
+    fn pivots(&self, r: &Results) -> Vec<Pivot> {
+        match r.kind() {
+            Kind::Sweep => pivots(r),
+            Kind::RunAll | Kind::Load => Vec::new(),
+        }
     }
 
     fn overview(&self, r: &Results) -> Option<Panel> {
@@ -209,4 +217,37 @@ fn cpu_bound(r: &Results) -> Option<String> {
          {:.2}×, std threads {:.2}× the sequential run{python} ([method]({METHOD})) |",
         rayon.params.threads, rayon.speedup?, std.speedup?,
     ))
+}
+
+/// The sweep's cpu pivots: speedup and efficiency, and the shortfall's two parts, by worker
+/// threads.
+fn pivots(r: &Results) -> Vec<Pivot> {
+    let threads = |row: &RowSummary| row.params.threads;
+    let speedup =
+        |row: &RowSummary| Some(format!("{} {}", times(row.speedup), percent(row.efficiency)));
+    let mut out = Vec::new();
+    out.extend(Pivot::build(
+        r,
+        Example::Cpu,
+        "cpu speedup over the sequential run (Python: over Python's) and efficiency, by worker threads"
+            .into(),
+        threads,
+        speedup,
+    ));
+    // The two parts of the shortfall, beside the speedup (see `summary::idle_tail`).
+    let shortfall = |row: &RowSummary| {
+        let group = r.groups.iter().find(|g| g.rows.iter().any(|x| std::ptr::eq(x, row)))?;
+        let idle = whole_percent(summary::idle_tail(row));
+        Some(format!("{idle} / {}", signed_percent(summary::cpu_inflation(row, group))))
+    };
+    out.extend(Pivot::build(
+        r,
+        Example::Cpu,
+        "cpu shortfall: idle tail (T × wall − CPU) ÷ (T × wall) / CPU inflation over the \
+         sequential run's CPU time, by worker threads"
+            .into(),
+        threads,
+        shortfall,
+    ));
+    out
 }

@@ -18,8 +18,10 @@ use crate::render::chart::line::{Frame, Line, line_chart};
 use crate::render::columns::{
     APPROACH, CPU, Column, IN_PROCESS, RSS, RUNS, SWITCHES, THREADS, WALL, Width, X_IDEAL,
 };
-use crate::render::{bytes, ms};
+use crate::render::pivot::Pivot;
+use crate::render::{bytes, ms, times};
 use crate::sections::{METHOD, guide_row};
+use crate::summary;
 use crate::summary::bytes_per_task;
 
 /// io over tcp: the delay server's own CPU time during the run.
@@ -59,6 +61,13 @@ impl Plugin for Io {
 
     fn columns(&self) -> Vec<Column> {
         vec![APPROACH, WALL, X_IDEAL, IN_PROCESS, CPU, SERVER_CPU, RSS, THREADS, SWITCHES, RUNS]
+    }
+
+    fn pivots(&self, r: &Results) -> Vec<Pivot> {
+        match r.kind() {
+            Kind::Sweep => pivots(r),
+            Kind::RunAll | Kind::Load => Vec::new(),
+        }
     }
 
     fn uses_server(&self) -> bool {
@@ -291,6 +300,82 @@ fn many_waits(sweep: Option<&Results>) -> Option<String> {
 fn started_threads(failure: &str) -> Option<u64> {
     let rest = failure.split("started ").nth(1)?;
     rest.split_whitespace().next()?.parse().ok()
+}
+
+/// The sweep's io pivots: wall time (with the overhead over the bare runtimes under it) and
+/// peak memory, by tasks in flight.
+fn pivots(r: &Results) -> Vec<Pivot> {
+    let delay = r.settings.io.map_or(0, |io| io.delay_ms);
+    let tasks = |row: &RowSummary| row.params.tasks.unwrap_or(0);
+    let mut out = Vec::new();
+    let io_wall =
+        |row: &RowSummary| Some(format!("{} {}", ms(row.wall_ms?.median), times(row.x_ideal)));
+    let io_groups: Vec<&GroupSummary> =
+        r.groups.iter().filter(|g| g.example == Example::Io).collect();
+    let io_memory = |row: &RowSummary| {
+        let rss = bytes(row.max_rss_kib?.median);
+        Some(match bytes_per_task(row, &io_groups) {
+            Some(b) => format!("{rss} {b:.0} B"),
+            None => rss,
+        })
+    };
+    let threads_io = r.settings.threads;
+    out.extend(Pivot::build(
+        r,
+        Example::Io,
+        format!(
+            "io{} wall time: median ms and × ideal, by tasks in flight ({delay} ms wait, --threads {threads_io})",
+            r.settings.source.over()
+        ),
+        tasks,
+        io_wall,
+    ));
+    if let Some(wall) = out.last_mut() {
+        wall.footer = over_bare(&io_groups);
+    }
+    out.extend(Pivot::build(
+        r,
+        Example::Io,
+        "io peak memory: median peak RSS, and from 1000 tasks up bytes per task above the \
+         smallest point"
+            .into(),
+        tasks,
+        io_memory,
+    ));
+    out
+}
+
+/// A line per io point with bare-runtime rows: each async crate's wall time and peak RSS over
+/// its bare program's (which runs no ticker, where the sweep's example rows run theirs).
+fn over_bare(io_groups: &[&GroupSummary]) -> Vec<String> {
+    io_groups
+        .iter()
+        .filter_map(|g| {
+            let pairs: Vec<String> = g
+                .rows
+                .iter()
+                .filter_map(|row| {
+                    let bare = row.bare.as_deref()?;
+                    let wall = summary::over_bare(row, g, |r| r.wall_ms)?;
+                    let rss = summary::over_bare(row, g, |r| r.max_rss_kib)?;
+                    Some(format!(
+                        "{} {:+.0}% wall, {:+.0}% RSS over {bare}",
+                        row.approach,
+                        wall * 100.0,
+                        rss * 100.0
+                    ))
+                })
+                .collect();
+            let tasks = g.rows.first()?.params.tasks?;
+            (!pairs.is_empty()).then(|| {
+                format!(
+                    "Over the bare runtime at {tasks} tasks (the example with its ticker, the \
+                     bare program without): {}.",
+                    pairs.join("; ")
+                )
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
