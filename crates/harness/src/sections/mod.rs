@@ -19,13 +19,14 @@ use crate::pipeline::{Plugin, Sections};
 use crate::render::Layout;
 use crate::render::columns::{Form, Table, table_of};
 
-/// Every section, in the order `--help` lists them.
-pub const ALL: [&dyn Plugin; 6] =
-    [&io::Io, &cpu::Cpu, &mistakes::Mistakes, &shared::Shared, &mixed::Mixed, &scale::Scale];
+/// Every section, in the order `--help` lists them (run-all runs them in this order too,
+/// but for those that run last: `Plugin::runs_last`).
+pub const ALL: &[&dyn Plugin] =
+    &[&io::Io, &cpu::Cpu, &mistakes::Mistakes, &shared::Shared, &mixed::Mixed, &scale::Scale];
 
 /// Every section, as the pipeline takes them.
 pub fn all() -> Sections<'static> {
-    Sections(&ALL)
+    Sections(ALL)
 }
 
 /// `group`'s table as `form` shows it, with its section's columns.
