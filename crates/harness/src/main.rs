@@ -13,12 +13,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use avt_harness::mixed::{LoadArgs, load};
-use avt_harness::output::files;
-use avt_harness::plan::UsageError;
-use avt_harness::run_all::{RunAllArgs, run_all};
-use avt_harness::sweep::{SweepArgs, sweep};
-use avt_harness::{measure, note};
+use avt_harness::commands::load::{LoadArgs, load};
+use avt_harness::commands::run_all::{RunAllArgs, run_all};
+use avt_harness::commands::sweep::{SweepArgs, sweep};
+use avt_harness::model::plan::UsageError;
+use avt_harness::run::measure;
+use avt_harness::{note, sink};
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Parser, Subcommand};
 
@@ -106,9 +106,9 @@ fn try_main(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Guide { run_all, sweep } => {
-            let run_all = files::load(&run_all)?;
-            let sweep = sweep.map(|p| files::load(&p)).transpose()?;
-            files::to_stdout(&avt_harness::guide::guide(&run_all, sweep.as_ref()))?;
+            let run_all = sink::load(&run_all)?;
+            let sweep = sweep.map(|p| sink::load(&p)).transpose()?;
+            sink::to_stdout(&avt_harness::commands::guide::guide(&run_all, sweep.as_ref()))?;
             Ok(ExitCode::SUCCESS)
         }
     }

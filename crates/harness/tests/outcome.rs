@@ -7,10 +7,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use avt_harness::measure::Spec;
+use avt_harness::model::group::{Group, Reference};
 use avt_harness::outcome::{Expect, Failure};
 use avt_harness::output::columns::{Form, table};
 use avt_harness::plan::{Example, IoParams, Row, Section};
-use avt_harness::runner::{Group, Reference, Runner};
+use avt_harness::runner::Runner;
 use avt_harness::summary::{GroupSummary, summarize};
 
 const HARNESS: &str = env!("CARGO_BIN_EXE_avt-harness");
