@@ -4,8 +4,11 @@
 Copies results/<name>.{json,md,csv} and its charts (.svg) to results/sample/, then
 replaces the text between `<!-- sample:<name> -->` and `<!-- /sample:<name> -->` (in
 README.md or whichever page under docs/ holds them) with results/sample/<name>.md, up to its
-"## Every point" section (a sweep's details stay in the file); and renders the README's
-guide (between `<!-- guide -->` and `<!-- /guide -->`) from the run-all and sweep samples.
+"## Every point" section (a sweep's details stay in the file); fills every page's
+`<!-- sample:<name>#<section> -->` … `<!-- /sample:<name>#<section> -->` blocks with that
+section's tables of results/sample/<name>.md (each `### <section>: …` or `### <section>, …`
+heading down to its table's last row or † note); and renders the README's guide (between
+`<!-- guide -->` and `<!-- /guide -->`) from the run-all and sweep samples.
 Tests check that they stay in step (crates/harness/tests/readme.rs) and that
 every sample's JSON renders its .md and .csv (tests/golden.rs) and draws its charts
 (tests/charts.rs) byte for byte.
@@ -21,8 +24,10 @@ same commit as the change:
 """
 import pathlib
 import shutil
+import re
 import subprocess
 import sys
+import tempfile
 
 root = pathlib.Path(__file__).resolve().parent.parent
 args = sys.argv[1:]
@@ -47,11 +52,14 @@ for name in names:
         subprocess.run(cargo, cwd=root, check=True)
     else:
         files = [root / "results" / f"{name}.{ext}" for ext in ("json", "md", "csv")]
-        # Its charts: <name>.svg and <name>-mistakes.svg (run-all), or <name>-io-*.svg and
-        # <name>-cpu-*.svg (sweep).
-        for pattern in (f"{name}.svg", f"{name}-mistakes.svg", f"{name}-io-*.svg",
-                        f"{name}-cpu-*.svg"):
-            files += sorted((root / "results").glob(pattern))
+        # Its charts, as the harness names them: render the JSON into a scratch folder and
+        # take the same names from results/.
+        with tempfile.TemporaryDirectory() as scratch:
+            cargo = ["cargo", "run", "--quiet", "-p", "avt-harness", "--", "render",
+                     str(files[0]), "--out", scratch]
+            subprocess.run(cargo, cwd=root, check=True, capture_output=True)
+            charts = sorted(pathlib.Path(scratch).glob("*.svg"))
+            files += [root / "results" / c.name for c in charts]
         for f in files:
             if not f.is_file():
                 sys.exit(f"missing {f.relative_to(root)}: run `just {name}` first")
@@ -79,5 +87,29 @@ if start in pages[readme_path]:
     _, tail = rest.split(end, 1)
     pages[readme_path] = f"{head}{start}\n{guide}\n{end}{tail}"
     print("README.md's guide is rendered from results/sample/")
+
+def section_tables(md, section):
+    """The tables of one section of a results page: each `### <section>: …` or
+    `### <section>, …` part, from its heading down to its table's last row or † note (the
+    page's own notes, after the last table, stay out)."""
+    picked = []
+    for part in md.split("\n### ")[1:]:
+        if not (part.startswith(f"{section}:") or part.startswith(f"{section},")):
+            continue
+        lines = f"### {part}".split("\n")
+        ends = [i for i, line in enumerate(lines) if line.startswith(("|", "†"))]
+        picked.append("\n".join(lines[: ends[-1] + 1] if ends else lines[:1]).strip())
+    return "\n\n".join(picked)
+
+
+# Every page's section blocks, from the samples as they are now.
+block = re.compile(r"<!-- sample:([\w.-]+)#([\w-]+) -->\n.*?<!-- /sample:\1#\2 -->", re.S)
+for page, text in pages.items():
+    def fill(m):
+        md = (sample / f"{m.group(1)}.md").read_text()
+        body = section_tables(md, m.group(2))
+        start, end = f"<!-- sample:{m.group(1)}#{m.group(2)} -->", f"<!-- /sample:{m.group(1)}#{m.group(2)} -->"
+        return f"{start}\n{body}\n{end}" if body else f"{start}\n{end}"
+    pages[page] = block.sub(fill, text)
 for page, text in pages.items():
     page.write_text(text)

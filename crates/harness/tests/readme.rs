@@ -64,3 +64,60 @@ fn the_readme_guide_is_rendered_from_the_samples() {
     let quoted = format!("<!-- guide -->\n{}\n<!-- /guide -->", guide.trim());
     assert!(read(&root.join("README.md")).contains(&quoted), "README.md's guide is stale");
 }
+
+/// The tables of one section of a results page, as scripts/promote-sample.py cuts them: each
+/// `### <section>: …` or `### <section>, …` part, from its heading down to its table's last
+/// row or † note.
+fn section_tables(md: &str, section: &str) -> String {
+    let mut picked = Vec::new();
+    for part in md.split("\n### ").skip(1) {
+        if !(part.starts_with(&format!("{section}:")) || part.starts_with(&format!("{section},"))) {
+            continue;
+        }
+        let text = format!("### {part}");
+        let lines: Vec<&str> = text.split('\n').collect();
+        let last = lines.iter().rposition(|l| l.starts_with('|') || l.starts_with('†'));
+        picked.push(lines[..last.map_or(1, |i| i + 1)].join("\n").trim().to_string());
+    }
+    picked.join("\n\n")
+}
+
+#[test]
+fn every_section_block_quotes_its_sample() {
+    let root = project_root();
+    for (page, text) in pages(&root) {
+        for (at, _) in text.match_indices("<!-- sample:") {
+            let marker = &text[at + "<!-- sample:".len()..];
+            let Some((key, _)) = marker.split_once(" -->") else { continue };
+            let Some((name, section)) = key.split_once('#') else { continue };
+            let md = read(&root.join("results/sample").join(format!("{name}.md")));
+            let body = section_tables(&md, section);
+            let (start, end) =
+                (format!("<!-- sample:{key} -->"), format!("<!-- /sample:{key} -->"));
+            let quoted = if body.is_empty() {
+                format!("{start}\n{end}")
+            } else {
+                format!("{start}\n{body}\n{end}")
+            };
+            assert!(
+                text.contains(&quoted),
+                "{page}'s {key} block is not the sample's {section} tables: run \
+                 python3 scripts/promote-sample.py"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_section_is_cut_from_its_heading_to_its_last_row() {
+    let md = "# run-all\n\nnotes\n\n### io: 3 fetches\n\nchecked\n\n| a |\n|---|\n| 1 |\n\n\
+              ### switch: ring\n\n| b |\n|---|\n| 2 |\n\n† b: expected\n\n\
+              ### switch, spawn: units\n\n| c |\n|---|\n| 3 |\n\n* noisy row\n\nTarget: …\n";
+    assert_eq!(
+        section_tables(md, "switch"),
+        "### switch: ring\n\n| b |\n|---|\n| 2 |\n\n† b: expected\n\n\
+         ### switch, spawn: units\n\n| c |\n|---|\n| 3 |"
+    );
+    assert_eq!(section_tables(md, "io"), "### io: 3 fetches\n\nchecked\n\n| a |\n|---|\n| 1 |");
+    assert_eq!(section_tables(md, "cancel"), "");
+}
