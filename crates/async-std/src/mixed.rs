@@ -100,7 +100,7 @@ pub fn mixed(args: &Mixed) -> Result<Outcome<Completions>> {
         "current-thread" => (1, Counter::Inline),
         _ => (args.threads, Counter::Inline), // cpu-inline
     };
-    crate::set_executor_threads(threads);
+    crate::set_executor_threads(threads)?;
     let tally = Arc::new(Tally::start(args));
     task::block_on(serve(Arc::clone(&tally), args.source, args.delay, counter));
     Ok(Outcome { value: tally.close(), worker_threads: threads })

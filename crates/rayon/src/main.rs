@@ -56,6 +56,8 @@ fn with_ticker<T>(ticks: Option<&Ticker>, work: impl FnOnce() -> Result<T>) -> R
 /// A pool of exactly `threads` threads (rayon's global pool has one per logical CPU, or
 /// RAYON_NUM_THREADS).
 fn pool(threads: usize) -> Result<ThreadPool> {
+    // rayon reports a refused thread as a bare OS error: check the room first, to name the limit.
+    avt_common::threads::ensure_room(threads)?;
     Ok(ThreadPoolBuilder::new().num_threads(threads).build()?)
 }
 

@@ -34,3 +34,4 @@ fn tcp_takes_ceil_n_over_t_delays() {
     assert!(r.elapsed_ms >= 800.0 && r.elapsed_ms < 950.0, "8 on 2 threads: {} ms", r.elapsed_ms);
 }
 avt_testkit::loop_checks!(BIN);
+avt_testkit::limit_checks!(BIN);

@@ -98,7 +98,7 @@ async fn serve(
 }
 
 pub fn mixed(args: &Mixed) -> Result<Outcome<Completions>> {
-    let ex = Executor::new();
+    let ex = crate::executor(args.threads)?;
     let tally = Arc::new(Tally::start(args));
     let (source, delay) = (args.source, args.delay);
     let threads = match args.variant {

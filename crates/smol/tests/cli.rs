@@ -7,3 +7,4 @@ avt_testkit::all_at_once!(BIN);
 avt_testkit::loop_checks!(BIN);
 avt_testkit::loop_mistakes!(BIN);
 avt_testkit::mixed_example!(BIN);
+avt_testkit::limit_checks!(BIN);

@@ -60,3 +60,4 @@ fn thread_limit_holds_when_threads_start_after_the_spawning_loop() {
     }
     assert_thread_limit_is_reported(fifo_on_cpu0);
 }
+avt_testkit::limit_checks!(BIN);

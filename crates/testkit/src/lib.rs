@@ -2,6 +2,7 @@
 //! calls these with its own binary (`env!("CARGO_BIN_EXE_…")`), so all five are held to
 //! exactly the same behaviour.
 
+pub mod limit_checks;
 pub mod loop_checks;
 pub mod mixed_checks;
 
