@@ -406,8 +406,9 @@ pub(crate) fn main(
 
 fn run(name: &str, example: &Example<Mixed, Completions>, args: &Mixed) -> Result<MixedReport> {
     if let Source::Tcp { .. } = args.source {
-        // Every request in flight holds a socket: allow as many as the hard limit lets.
-        crate::limits::raise_open_files()?;
+        // Every request in flight holds a socket, and with a slow server all can be in
+        // flight at once: make room for them, or say now that the limit is too low.
+        crate::limits::ensure_open_files(args.requests)?;
     }
     let out = (example.run)(args)?;
     let elapsed_ms = out.value.schedule.start().elapsed().as_secs_f64() * 1e3;

@@ -6,6 +6,8 @@
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use avt_delay_server::Background;
+
 /// The process limit of the checks: few enough that 200 threads cannot start.
 const NPROC: &str = "60";
 /// The unprivileged user (`nobody`) the binary runs as.
@@ -106,6 +108,31 @@ pub fn runtime_env_vars_are_not_a_panic(bin: &str) {
     }
 }
 
+/// Under `ulimit -n 64`: 3 connections fit (the process holds a handful of descriptors, not
+/// 64), and a mixed run that may hold 200 at once is refused before it starts, naming the
+/// limit, instead of failing on EMFILE half-way.
+pub fn open_files_are_counted(bin: &str) {
+    let server = Background::start().expect("start a delay server");
+    let addr = server.addr.to_string();
+    let under = |args: &str| {
+        let script = format!("ulimit -n 64; exec {bin} {args} --source tcp --server {addr}");
+        Command::new("sh").args(["-c", &script]).output().expect("sh runs")
+    };
+    let out = under("io --tasks 3 --delay-ms 10");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "3 connections fit in 64 open files: {stderr}");
+    let out = under("mixed --requests 200 --rate 1000 --delay-ms 500");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(
+        stderr.contains("200 connections at once need about")
+            && stderr.contains("RLIMIT_NOFILE")
+            && !stderr.contains("os error 24"),
+        "{stderr}"
+    );
+}
+
 /// The tests of a binary under process limits, as `#[test]` functions.
 #[macro_export]
 macro_rules! limit_checks {
@@ -113,6 +140,10 @@ macro_rules! limit_checks {
         #[test]
         fn refused_threads_are_one_line() {
             $crate::limit_checks::refused_threads_are_one_line($bin);
+        }
+        #[test]
+        fn open_files_are_counted() {
+            $crate::limit_checks::open_files_are_counted($bin);
         }
         #[test]
         fn runtime_env_vars_are_not_a_panic() {
