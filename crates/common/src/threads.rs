@@ -49,23 +49,29 @@ pub fn ensure_room(threads: usize) -> anyhow::Result<()> {
             thread_limits()
         );
     }
-    let before = threads_now();
     let gate = RwLock::new(());
-    let refused = thread::scope(|s| {
+    let (probes, refused) = thread::scope(|s| {
         // The probes wait on the gate, so that all of them are alive at once.
         let closed = gate.write().unwrap_or_else(|e| e.into_inner());
-        let mut refused = None;
+        let (mut probes, mut refused) = (Vec::with_capacity(threads), None);
         for started in 0..threads {
-            let probe = || drop(gate.read());
-            if let Err(e) = thread::Builder::new().stack_size(PROBE_STACK).spawn_scoped(s, probe) {
-                refused = Some((started, e));
-                break;
+            let probe = || {
+                drop(gate.read());
+                task_id()
+            };
+            match thread::Builder::new().stack_size(PROBE_STACK).spawn_scoped(s, probe) {
+                Ok(probe) => probes.push(probe),
+                Err(e) => {
+                    refused = Some((started, e));
+                    break;
+                }
             }
         }
-        drop(closed); // open the gate; leaving the scope joins every probe
-        refused
+        drop(closed); // open the gate: every probe ends
+        let probes: Vec<_> = probes.into_iter().filter_map(|p| p.join().ok()).collect();
+        (probes, refused)
     });
-    wait_for_release(before);
+    wait_for_release(&probes);
     match refused {
         None => Ok(()),
         Some((started, cause)) => anyhow::bail!(
@@ -76,12 +82,32 @@ pub fn ensure_room(threads: usize) -> anyhow::Result<()> {
     }
 }
 
-/// Waits (briefly) until this process is back to `before` threads: a joined thread still
-/// counts against RLIMIT_NPROC until the kernel reaps it, just after the join returns.
-fn wait_for_release(before: Option<usize>) {
-    let Some(before) = before else { return };
+/// The one-line error for a thread the OS refused outside a pre-flight (e.g. the ticker's):
+/// names the limit and how many threads were running.
+pub fn refused(what: &str, cause: std::io::Error) -> anyhow::Error {
+    let running = threads_now().map_or_else(|| "?".into(), |n| n.to_string());
+    anyhow::anyhow!(
+        "hit the OS thread limit: the OS refused {what} with {running} threads running \
+         ({cause}); limits here: {}",
+        thread_limits()
+    )
+}
+
+/// The kernel's id of the calling thread, as `/proc/self/task` lists it.
+#[allow(unsafe_code)]
+fn task_id() -> libc::pid_t {
+    // SAFETY: gettid has no preconditions and cannot fail.
+    unsafe { libc::gettid() }
+}
+
+/// Waits (briefly) until the kernel has released every probe: a joined thread still counts
+/// against RLIMIT_NPROC until it is reaped, just after the join returns. Watches the probes
+/// themselves, not the process's count, which other threads may change meanwhile.
+fn wait_for_release(probes: &[libc::pid_t]) {
     let start = Instant::now();
-    while threads_now().is_some_and(|now| now > before) && start.elapsed() < PROBE_RELEASE {
+    let alive =
+        |tid: &libc::pid_t| std::path::Path::new(&format!("/proc/self/task/{tid}")).exists();
+    while probes.iter().any(alive) && start.elapsed() < PROBE_RELEASE {
         thread::sleep(Duration::from_micros(200));
     }
 }

@@ -84,6 +84,34 @@ pub fn refused_threads_are_one_line(bin: &str) {
     }
 }
 
+/// At the edge (59 threads under a limit of 60, so the pre-flight may pass and a later spawn,
+/// such as tokio's first blocking thread, be refused): the run either succeeds or fails in
+/// one line naming the limit; never a panic or a hang. The panic hook's case, for real.
+pub fn threads_at_the_edge_succeed_or_say_so(bin: &str) {
+    if !can_run_limited(bin) {
+        return;
+    }
+    let cases: [&[&str]; 2] = [
+        &["cpu", "--threads", "59", "--limit", "100000", "--no-ticker"],
+        &["io", "--threads", "59", "--tasks", "10", "--delay-ms", "10"],
+    ];
+    for args in cases {
+        let start = Instant::now();
+        let out = limited(bin, args).output().expect("timeout runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(start.elapsed() < Duration::from_secs(25), "{bin} {args:?}: a hang? {stderr}");
+        if out.status.success() {
+            continue;
+        }
+        assert_eq!(out.status.code(), Some(1), "{bin} {args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{bin} {args:?}: one line, got:\n{stderr}");
+        assert!(
+            stderr.contains("hit the OS thread limit") && !stderr.contains("panicked"),
+            "{bin} {args:?}: {stderr}"
+        );
+    }
+}
+
 /// The runtimes' own thread-count variables, set to 0 or garbage, are ignored (every
 /// example sets its thread count itself) or named in a usage error: never a panic.
 pub fn runtime_env_vars_are_not_a_panic(bin: &str) {
@@ -140,6 +168,10 @@ macro_rules! limit_checks {
         #[test]
         fn refused_threads_are_one_line() {
             $crate::limit_checks::refused_threads_are_one_line($bin);
+        }
+        #[test]
+        fn threads_at_the_edge_succeed_or_say_so() {
+            $crate::limit_checks::threads_at_the_edge_succeed_or_say_so($bin);
         }
         #[test]
         fn open_files_are_counted() {
