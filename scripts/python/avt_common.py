@@ -312,8 +312,10 @@ def describe(e):
     if _refused_thread(e):
         if not text.startswith("hit the OS thread limit"):
             running = f"{threading.active_count()} threads"
-            if "multiprocessing" in sys.modules:
-                running += f" and {len(sys.modules['multiprocessing'].active_children())} pool processes"
+            children = len(sys.modules["multiprocessing"].active_children()) \
+                if "multiprocessing" in sys.modules else 0
+            if children:
+                running += f" and {children} pool processes"
             text = (f"hit the OS thread limit: the OS refused a new thread or process ({text}) "
                     f"with {running} running")
         return f"{text}; limits here: {thread_limits()}"
@@ -354,6 +356,13 @@ def _thread_excepthook(hook):
     return excepthook
 
 
+def fail(e):
+    """Ends the run now with `e` as the one-line error and exit 1, for a failure that must
+    not wait for the rest (asyncio.run would first wait for every executor thread)."""
+    print(f"error: {describe(e)}", file=sys.stderr)
+    _exit(1)
+
+
 def main(run):
     """Runs `run()`; a failure is one line on stderr naming its cause and exit 1, never a
     traceback or a hang; a closed stdout is a quiet 141."""
@@ -366,5 +375,4 @@ def main(run):
     except BrokenPipeError:
         _closed_stdout()
     except Exception as e:  # noqa: BLE001 - every failure is reported the same way
-        print(f"error: {describe(e)}", file=sys.stderr)
-        _exit(1)
+        fail(e)

@@ -122,10 +122,11 @@ fn python_for_nobody() -> Option<String> {
     None
 }
 
-/// `python ARGS` as uid 65534 with RLIMIT_NPROC = 60, killed after 30 s.
+/// `python ARGS` as uid 65534 with RLIMIT_NPROC = 60, killed after 90 s (on one core, 59
+/// counting threads hold the GIL against the loop for many seconds before the refusal).
 fn nobody(python: &str, args: &[&str]) -> Command {
     let mut command = Command::new("timeout");
-    command.args(["-s", "KILL", "30", "prlimit", "--nproc=60:60", "setpriv"]);
+    command.args(["-s", "KILL", "90", "prlimit", "--nproc=60:60", "setpriv"]);
     command.args(["--reuid=65534", "--regid=65534", "--clear-groups", python]).args(args);
     command
 }
@@ -152,7 +153,10 @@ fn python_refused_threads_are_one_line_and_no_hang() {
             ],
         ),
         ("threading_example.py", &["io", "--tasks", "200", "--delay-ms", "100"]),
-        ("asyncio_example.py", &["cpu", "--threads", "200", "--limit", "3000000", "--jobs", "200"]),
+        (
+            "asyncio_example.py",
+            &["cpu", "--threads", "200", "--limit", "100000000", "--jobs", "200"],
+        ),
         (
             "asyncio_example.py",
             &["mixed", "--variant", "process-pool", "--threads", "200", "--requests", "10"],
@@ -173,7 +177,7 @@ fn python_refused_threads_are_one_line_and_no_hang() {
         let took = start.elapsed();
         let stderr = std::fs::read_to_string(&path).unwrap_or_default();
         let _ = std::fs::remove_file(&path);
-        assert!(took < Duration::from_secs(25), "{script} {args:?} took {took:?}: {stderr}");
+        assert!(took < Duration::from_secs(80), "{script} {args:?} took {took:?}: {stderr}");
         assert_eq!(status.code(), Some(1), "{script} {args:?}: {stderr}");
         assert_eq!(stderr.lines().count(), 1, "{script} {args:?}: one line, got:\n{stderr}");
         assert!(
