@@ -68,7 +68,7 @@ pub fn refused_threads_are_one_line(bin: &str) {
     let cases: [&[&str]; 4] = [
         &["io", "--threads", "200", "--tasks", "200", "--delay-ms", "10"],
         &["cpu", "--threads", "200"],
-        &["shared", "--threads", "200", "--workers", "10000", "--increments", "100000"],
+        &["shared", "--threads", "200", "--workers", "10000", "--increments", "10000000"],
         &["mixed", "--threads", "200", "--requests", "200", "--rate", "10000"],
     ];
     for args in cases {
