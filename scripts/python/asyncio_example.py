@@ -102,8 +102,11 @@ async def count_primes(ranges, threads):
     """Each job on a thread of the loop's executor (T threads), so the loop stays free."""
     asyncio.get_running_loop().set_default_executor(
         concurrent.futures.ThreadPoolExecutor(max_workers=threads))
-    counts = await asyncio.gather(*(asyncio.to_thread(common.count_primes_in, s, e)
-                                    for s, e in ranges))
+    try:
+        counts = await asyncio.gather(*(asyncio.to_thread(common.count_primes_in, s, e)
+                                        for s, e in ranges))
+    except RuntimeError as e:  # "can't start new thread": don't wait for the running jobs
+        common.fail(e)
     return sum(counts)
 
 

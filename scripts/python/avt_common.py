@@ -3,8 +3,10 @@ count, the checks, the command line and the one-line --json report, so the harne
 and verify them exactly like the Rust binaries. Standard library only."""
 
 import argparse
+import errno
 import json
 import math
+import os
 import sys
 import threading
 import time
@@ -17,6 +19,8 @@ MAX_TASKS = 10_000_000
 MAX_THREADS = 4096
 MAX_DELAY_MS = 3_600_000
 MAX_LIMIT = 1_000_000_000_000
+MAX_JOBS = 1_000_000
+EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE, as the Rust crates exit when the reader closes the pipe
 TICK_MS = 10
 MAX_TICK_MS = 60_000
 KNOWN_PI = {0: 0, 1: 0, 2: 1, 10: 4, 100: 25, 1_000: 168, 10_000: 1_229, 100_000: 9_592,
@@ -100,6 +104,19 @@ def _ranged(lo, hi):
     return parse
 
 
+def _refuse_repeated_flags(parser, argv):
+    """A flag given twice is a usage error, as in the Rust crates (argparse keeps the last)."""
+    seen = set()
+    for token in argv:
+        if token == "--":
+            break
+        if token.startswith("--"):
+            flag = token.split("=", 1)[0]
+            if flag in seen:
+                parser.error(f"the argument '{flag}' cannot be used multiple times")
+            seen.add(flag)
+
+
 def parse_args(description, examples, sequential=False):
     """The Rust crates' command line: `io`, `cpu`, `shared`, `mixed` and/or `cancel`, with
     the same flags and limits.
@@ -137,9 +154,10 @@ def parse_args(description, examples, sequential=False):
             avt_cancel.add_arguments(p)
         else:
             p.add_argument("--limit", type=_ranged(0, MAX_LIMIT), default=LIMIT)
-            p.add_argument("--jobs", type=_ranged(1, 1 << 62), default=JOBS)
+            p.add_argument("--jobs", type=_ranged(1, MAX_JOBS), default=JOBS)
             if sequential:
                 p.add_argument("--sequential", action="store_true")
+    _refuse_repeated_flags(parser, sys.argv[1:])
     args = parser.parse_args()
     if args.threads is None:
         import os
@@ -273,12 +291,102 @@ def _report(args, report, human, ticks=None):
     print(line)
 
 
+def thread_limits():
+    """The limits that cap how many threads this process can start, for an error message, as
+    the Rust crates name them."""
+    import resource
+    described = []
+    soft, _ = resource.getrlimit(resource.RLIMIT_NPROC)
+    if soft != resource.RLIM_INFINITY:
+        described.append(f"ulimit -u (RLIMIT_NPROC) = {soft}")
+    try:
+        with open("/proc/sys/kernel/threads-max") as f:
+            described.append(f"kernel.threads-max = {f.read().strip()}")
+    except OSError:
+        pass
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY:
+        described.append(f"ulimit -v (RLIMIT_AS) = {soft >> 20} MiB")
+    return ", ".join(described) or "unknown on this OS"
+
+
+def _refused_thread(e):
+    """Whether `e` is the OS refusing a thread (or a process-pool worker): threading's
+    "can't start new thread", or EAGAIN from fork or clone."""
+    return ((isinstance(e, RuntimeError) and "can't start new thread" in str(e))
+            or (isinstance(e, OSError) and e.errno == errno.EAGAIN))
+
+
+def describe(e):
+    """A failure as one line that names its cause."""
+    if isinstance(e, MemoryError):
+        return ("out of memory (MemoryError): the address-space limit (ulimit -v) or the "
+                "machine's memory ran out")
+    text = " ".join(str(e).split()) or type(e).__name__
+    if _refused_thread(e):
+        if not text.startswith("hit the OS thread limit"):
+            running = f"{threading.active_count()} threads"
+            children = len(sys.modules["multiprocessing"].active_children()) \
+                if "multiprocessing" in sys.modules else 0
+            if children:
+                running += f" and {children} pool processes"
+            text = (f"hit the OS thread limit: the OS refused a new thread or process ({text}) "
+                    f"with {running} running")
+        return f"{text}; limits here: {thread_limits()}"
+    return text
+
+
+def _exit(code):
+    """Exits now, without waiting for threads or pool processes that could hang the exit;
+    a process pool's workers are stopped first (they would outlive us, waiting for work)."""
+    if "multiprocessing" in sys.modules:
+        for child in sys.modules["multiprocessing"].active_children():
+            child.kill()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
+def _closed_stdout():
+    """The reader closed stdout (`| head`): Python ignores SIGPIPE, so this is an exception
+    here; end quietly with the status a shell reports for a program SIGPIPE stopped."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
+    except OSError:
+        pass
+    _exit(EXIT_CLOSED_PIPE)
+
+
+def _thread_excepthook(hook):
+    """A thread that fails on a closed stdout ends the run quietly (a fetch that could not
+    print must not count as a fetch that failed)."""
+    def excepthook(args):
+        if issubclass(args.exc_type, BrokenPipeError):
+            _closed_stdout()
+        hook(args)
+    return excepthook
+
+
+def fail(e):
+    """Ends the run now with `e` as the one-line error and exit 1, for a failure that must
+    not wait for the rest (asyncio.run would first wait for every executor thread)."""
+    print(f"error: {describe(e)}", file=sys.stderr)
+    _exit(1)
+
+
 def main(run):
-    """Runs `run()`; a failure is one line on stderr and exit 1, never a traceback."""
+    """Runs `run()`; a failure is one line on stderr naming its cause and exit 1, never a
+    traceback or a hang; a closed stdout is a quiet 141."""
+    threading.excepthook = _thread_excepthook(threading.excepthook)
     try:
         run()
+        sys.stdout.flush()  # a closed pipe shows here when the output was buffered
     except KeyboardInterrupt:
-        sys.exit(130)
+        _exit(130)
+    except BrokenPipeError:
+        _closed_stdout()
     except Exception as e:  # noqa: BLE001 - every failure is reported the same way
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(1)
+        fail(e)

@@ -92,7 +92,7 @@ async fn fetch(id: usize, args: &Cancel) -> io::Result<usize> {
 
 /// Runs the cancel example the way `args.variant` says, returning at the deadline.
 pub fn cancel(args: &Cancel) -> Result<Outcome<Kept>> {
-    set_executor_threads(args.threads);
+    set_executor_threads(args.threads)?;
     let (deadline, tasks) = (args.deadline_at(), args.tasks);
     let fetch_one = |id| {
         let args = args.clone();

@@ -59,7 +59,7 @@ async fn count_primes_inline(jobs: &[Range<u64>]) -> u64 {
 /// Runs the cpu example the way `args.variant` says, with the ticker task beside it.
 pub fn run(args: &Cpu) -> Result<Outcome<u64>> {
     let threads = if args.variant == "current-thread" { 1 } else { args.threads };
-    set_executor_threads(threads);
+    set_executor_threads(threads)?;
     if let Some(ticks) = &args.ticker {
         // The probe is a task on the same executor; its handle is dropped, which detaches it.
         task::spawn(ticker(ticks.clone()));

@@ -98,7 +98,7 @@ async fn fetch_blocking(id: usize, delay: Duration, log: bool) -> usize {
 /// Runs the io example the way `args.variant` says, with the ticker task beside it.
 pub fn run(args: &Io) -> Result<Outcome<Vec<usize>>> {
     let threads = if args.variant == "current-thread" { 1 } else { args.threads };
-    set_executor_threads(threads);
+    set_executor_threads(threads)?;
     if let Some(ticks) = &args.ticker {
         // The probe is a task on the same executor. Dropping an async-std JoinHandle detaches
         // the task: it ends at its first wake after the run ends.

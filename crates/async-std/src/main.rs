@@ -27,6 +27,7 @@ mod switch;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use anyhow::Result;
 use async_std::task;
 use avt_common::{Approach, Example, Ticker};
 
@@ -42,13 +43,17 @@ async fn ticker(ticks: Ticker) {
 
 /// async-std has no runtime builder: its executor reads ASYNC_STD_THREAD_COUNT when it
 /// first starts, so `--threads` (and the one thread of `current-thread`) is passed that way.
-fn set_executor_threads(threads: usize) {
+/// It panics if the OS refuses one of them (or async-io's reactor thread), so the room for
+/// them all is checked first.
+fn set_executor_threads(threads: usize) -> Result<()> {
+    avt_common::threads::ensure_room(threads + 1)?;
     // SAFETY: called before the runtime (or any other thread) starts, so nothing can read
     // the environment while it changes.
     #[allow(unsafe_code)]
     unsafe {
         std::env::set_var("ASYNC_STD_THREAD_COUNT", threads.to_string());
     }
+    Ok(())
 }
 
 fn main() -> ExitCode {

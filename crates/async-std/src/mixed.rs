@@ -110,7 +110,7 @@ pub fn mixed(args: &Mixed) -> Result<Outcome<Completions>> {
         "current-thread" => (1, Counter::Inline),
         _ => (args.threads, Counter::Inline), // cpu-inline
     };
-    crate::set_executor_threads(threads);
+    crate::set_executor_threads(threads)?;
     let tally = Tally::start(args)?;
     // An unbounded channel: the sending thread must never wait for the executor it measures.
     let (send, woken) = unbounded();

@@ -141,7 +141,7 @@ where
 
 /// The shared-state example: the variant asked for, as W tasks on T executor threads.
 pub fn shared(args: &Shared) -> Result<Outcome<u64>> {
-    crate::set_executor_threads(args.threads);
+    crate::set_executor_threads(args.threads)?;
     let (workers, increments) = (args.workers, args.increments);
     let total = match args.variant {
         "atomic" => task::block_on(count_atomic(workers, increments)),

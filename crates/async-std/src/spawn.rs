@@ -50,7 +50,7 @@ async fn spawn_all(args: &Spawn) -> Spawned {
 /// The spawn example, as the variant asks.
 pub fn spawn(args: &Spawn) -> Result<Outcome<Spawned>> {
     let threads = if args.variant == "current-thread" { 1 } else { args.threads };
-    crate::set_executor_threads(threads);
+    crate::set_executor_threads(threads)?;
     let spawned = task::block_on(spawn_all(args));
     Ok(Outcome { value: spawned, worker_threads: threads })
 }

@@ -96,7 +96,7 @@ async fn pipe_ring(workers: usize, clock: Clock) -> Result<Laps> {
 /// The switch example: the ring, as the variant and `--via` ask.
 pub fn switch(args: &Switch) -> Result<Outcome<Laps>> {
     let threads = if args.variant == "current-thread" { 1 } else { args.threads };
-    crate::set_executor_threads(threads);
+    crate::set_executor_threads(threads)?;
     let (workers, clock) = (args.workers, args.clock());
     let laps = task::block_on(async {
         match args.via {

@@ -17,6 +17,7 @@ pub mod out;
 mod report;
 pub mod shared;
 pub mod switch;
+pub mod threads;
 mod ticker;
 pub mod workload;
 
@@ -105,6 +106,7 @@ pub struct Approach {
 /// Exit codes: 0 done and checked, 1 failed (with a one-line reason, also when the output
 /// could not be written), 2 usage error, 141 stdout closed by its reader (`| head`).
 pub fn main(approach: Approach) -> ExitCode {
+    threads::exit_on_refused_spawn(approach.name);
     let parsed = match cli::parse(&approach) {
         Ok(parsed) => parsed,
         Err(code) => return code,

@@ -169,20 +169,28 @@ pub fn raise_open_files() -> std::io::Result<(u64, u64)> {
     Ok((soft, soft.max(hard)))
 }
 
+/// Descriptors kept free beyond the sockets and those the process already holds: what the
+/// runtime may still open (its epoll, eventfd, timer and signal descriptors).
+const SPARE_FILES: u64 = 16;
+/// What the process is taken to hold where /proc cannot say.
+const HELD_FILES_UNKNOWN: u64 = 48;
+
 /// Makes room for `connections` sockets open at once: raises the soft RLIMIT_NOFILE to the
 /// hard limit when the soft one is too low, and fails naming the limit when even the hard
-/// one is.
+/// one is. Counts the descriptors this process really holds (stdin/out/err, the runtime's,
+/// inherited ones), so a small run fits a small limit.
 pub fn ensure_open_files(connections: usize) -> anyhow::Result<()> {
-    // Beyond the sockets: stdin/out/err, the runtime's own descriptors, loaded libraries.
-    let needed = connections as u64 + 64;
+    let held = open_fds_now().map_or(HELD_FILES_UNKNOWN, |n| n as u64);
+    let needed = connections as u64 + held + SPARE_FILES;
     let (soft, hard) = open_files()?;
     if soft >= needed {
         return Ok(());
     }
     if hard < needed {
         anyhow::bail!(
-            "{connections} connections at once need about {needed} open files, but the open-file \
-             limit is {hard} even raised to its hard limit (RLIMIT_NOFILE; see ulimit -Hn)"
+            "{connections} connections at once need about {needed} open files ({held} open \
+             already), but the open-file limit is {hard} even raised to its hard limit \
+             (RLIMIT_NOFILE; see ulimit -Hn)"
         );
     }
     raise_open_files()?;

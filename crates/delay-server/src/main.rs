@@ -42,6 +42,13 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return avt_common::usage_exit(e),
     };
+    // tokio reads TOKIO_WORKER_THREADS when --threads is not given, and panics on a bad one.
+    if cli.threads.is_none()
+        && let Err(e) = avt_common::threads::thread_count_from_env("TOKIO_WORKER_THREADS", 1024)
+    {
+        eprintln!("avt-delay-server: error: {e}");
+        return ExitCode::from(2);
+    }
     match try_main(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -47,8 +47,8 @@ fn ticker(ticks: &Ticker) {
 fn with_ticker<T>(ticks: Option<&Ticker>, work: impl FnOnce() -> Result<T>) -> Result<T> {
     let Some(ticks) = ticks else { return work() };
     thread::scope(|s| {
-        let probe =
-            thread::Builder::new().name("ticker".into()).spawn_scoped(s, || ticker(ticks))?;
+        let probe = thread::Builder::new().name("ticker".into()).spawn_scoped(s, || ticker(ticks));
+        let probe = probe.map_err(|e| avt_common::threads::refused("the ticker's thread", e))?;
         let output = work();
         ticks.stop(); // the work is done: end the schedule,
         probe.thread().unpark(); // and wake the ticker, so the scope joins it now
@@ -59,6 +59,8 @@ fn with_ticker<T>(ticks: Option<&Ticker>, work: impl FnOnce() -> Result<T>) -> R
 /// A pool of exactly `threads` threads (rayon's global pool has one per logical CPU, or
 /// RAYON_NUM_THREADS).
 fn pool(threads: usize) -> Result<ThreadPool> {
+    // rayon reports a refused thread as a bare OS error: check the room first, to name the limit.
+    avt_common::threads::ensure_room(threads + 1)?; // and the ticker's thread beside it
     Ok(ThreadPoolBuilder::new().num_threads(threads).build()?)
 }
 

@@ -9,8 +9,8 @@ use std::thread;
 
 use anyhow::{Result, bail};
 use avt_common::{Outcome, Shared, Variant};
+use rayon::ThreadPool;
 use rayon::prelude::*;
-use rayon::{ThreadPool, ThreadPoolBuilder};
 
 /// The ways this crate shares the counter, its right way first.
 pub const VARIANTS: &[Variant] = &[
@@ -94,7 +94,7 @@ fn count_channel(pool: &ThreadPool, workers: usize, increments: u64) -> Result<u
 
 /// The shared-state example: the variant asked for, as W jobs in a pool of T threads.
 pub fn shared(args: &Shared) -> Result<Outcome<u64>> {
-    let pool = ThreadPoolBuilder::new().num_threads(args.threads).build()?;
+    let pool = crate::pool(args.threads)?;
     let (workers, increments) = (args.workers, args.increments);
     let total = match args.variant {
         "sharded" => count_sharded(&pool, workers, increments),

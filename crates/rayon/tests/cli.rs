@@ -36,3 +36,4 @@ fn tcp_takes_ceil_n_over_t_delays() {
 avt_testkit::loop_checks!(BIN);
 avt_testkit::switch_examples!(BIN);
 avt_testkit::cancel_cannot_stop!(BIN);
+avt_testkit::limit_checks!(BIN);

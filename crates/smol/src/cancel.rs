@@ -100,7 +100,7 @@ async fn fetch(id: usize, args: &Cancel) -> io::Result<usize> {
 
 /// Runs the cancel example the way `args.variant` says, returning at the deadline.
 pub fn cancel(args: &Cancel) -> Result<Outcome<Kept>> {
-    let ex = Arc::new(Executor::new());
+    let ex = Arc::new(crate::executor(args.threads)?);
     // T threads run the executor's tasks, and go on running them after the return (a
     // detached task runs only while some thread runs the executor), until `stop` is dropped.
     let (stop, stopped) = channel::unbounded::<()>();

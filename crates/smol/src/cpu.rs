@@ -8,7 +8,7 @@ use anyhow::Result;
 use avt_common::{Cpu, Jobs, Outcome, Variant, count_primes_in};
 use smol::{Executor, unblock};
 
-use crate::{block_on_threads, ticker};
+use crate::{block_on_threads, executor, ticker};
 
 /// The ways this crate runs the cpu example, its right way first.
 pub const VARIANTS: &[Variant] = &[
@@ -58,7 +58,7 @@ async fn count_primes_inline(ex: &Executor<'_>, jobs: &[Range<u64>]) -> u64 {
 
 /// Runs the cpu example the way `args.variant` says, with the ticker task beside it.
 pub fn run(args: &Cpu) -> Result<Outcome<u64>> {
-    let ex = Executor::new();
+    let ex = executor(args.threads)?;
     // The probe is a task on the executor. Held to the end: dropping a smol `Task` cancels it.
     let _ticker = args.ticker.clone().map(|ticks| ex.spawn(ticker(ticks)));
     let jobs = Jobs::new(args.limit, args.jobs);

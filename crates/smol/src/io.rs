@@ -11,7 +11,7 @@ use smol::io::{AsyncReadExt, AsyncWriteExt};
 use smol::net::TcpStream;
 use smol::{Executor, Timer, future};
 
-use crate::{block_on_threads, ticker};
+use crate::{block_on_threads, executor, ticker};
 
 /// The ways this crate runs the io example, its right way first.
 pub const VARIANTS: &[Variant] = &[
@@ -103,7 +103,7 @@ async fn fetch_blocking(id: usize, delay: Duration, log: bool) -> usize {
 /// Runs the io example the way `args.variant` says, with the ticker task beside it.
 pub fn run(args: &Io) -> Result<Outcome<Vec<usize>>> {
     let threads = if args.variant == "current-thread" { 1 } else { args.threads };
-    let ex = Executor::new();
+    let ex = executor(threads)?;
     // The probe is a task on the same executor. Held to the end: dropping a smol `Task`
     // cancels it.
     let _ticker = args.ticker.clone().map(|ticks| ex.spawn(ticker(ticks)));

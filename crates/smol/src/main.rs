@@ -29,6 +29,7 @@ use std::process::ExitCode;
 use std::thread;
 use std::time::Instant;
 
+use anyhow::Result;
 use avt_common::{Approach, Example, Ticker};
 use smol::{Executor, Timer, channel};
 
@@ -40,6 +41,14 @@ async fn ticker(ticks: Ticker) {
         Timer::at(due).await;
         ticks.record(Instant::now());
     }
+}
+
+/// An executor for `threads` threads (and async-io's reactor thread, and as many on the
+/// blocking pool): smol panics, or its blocking pool waits forever, when the OS refuses one,
+/// so the room for them is checked first.
+fn executor(threads: usize) -> Result<Executor<'static>> {
+    avt_common::threads::ensure_room(threads + 1)?;
+    Ok(Executor::new())
 }
 
 /// Runs `future` on this thread while `threads` threads run the executor's tasks, then

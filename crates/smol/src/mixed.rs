@@ -108,7 +108,7 @@ async fn serve(
 }
 
 pub fn mixed(args: &Mixed) -> Result<Outcome<Completions>> {
-    let ex = Executor::new();
+    let ex = crate::executor(args.threads)?;
     let tally = Tally::start(args)?;
     // An unbounded channel: the sending thread must never wait for the executor it measures.
     let (send, woken) = unbounded();

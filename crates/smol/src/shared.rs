@@ -214,7 +214,7 @@ where
 /// The shared-state example: the variant asked for, as W tasks on an Executor run by T
 /// threads.
 pub fn shared(args: &Shared) -> Result<Outcome<u64>> {
-    let ex = Executor::new();
+    let ex = crate::executor(args.threads)?;
     let (workers, increments, progress) = (args.workers, args.increments, &args.progress);
     let run = async {
         Ok(match args.variant {

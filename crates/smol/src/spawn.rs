@@ -46,7 +46,7 @@ async fn spawn_all(ex: &Executor<'_>, args: &Spawn) -> Spawned {
 
 /// The spawn example, as the variant asks.
 pub fn spawn(args: &Spawn) -> Result<Outcome<Spawned>> {
-    let ex = Executor::new();
+    let ex = crate::executor(args.threads)?;
     let (spawned, threads) = match args.variant {
         // This thread alone runs the executor: `ex.run` polls the tasks while it waits.
         "current-thread" => (smol::block_on(ex.run(spawn_all(&ex, args))), 1),

@@ -95,7 +95,7 @@ async fn pipe_ring(ex: &Executor<'_>, workers: usize, clock: Clock) -> Result<La
 
 /// The switch example: the ring, as the variant and `--via` ask.
 pub fn switch(args: &Switch) -> Result<Outcome<Laps>> {
-    let ex = Executor::new();
+    let ex = crate::executor(args.threads)?;
     let (workers, clock) = (args.workers, args.clock());
     let ring = async {
         match args.via {

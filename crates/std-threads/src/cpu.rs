@@ -41,6 +41,9 @@ fn count_primes_sequential(jobs: &Jobs) -> u64 {
 /// Runs the cpu example the way `args.variant` says, with the ticker thread beside it.
 pub fn run(args: &Cpu) -> Result<Outcome<u64>> {
     let jobs = Jobs::new(args.limit, args.jobs);
+    let workers = if args.variant == "oversubscribed" { 4 * args.threads } else { args.threads };
+    // `thread::scope`'s `spawn` panics if the OS refuses a thread: check the room first.
+    avt_common::threads::ensure_room(workers + 1)?; // and the ticker's thread beside them
     let (count, threads) = with_ticker(args.ticker.as_ref(), || {
         Ok(match args.variant {
             "oversubscribed" => {

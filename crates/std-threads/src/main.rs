@@ -48,8 +48,8 @@ fn ticker(ticks: &Ticker) {
 fn with_ticker<T>(ticks: Option<&Ticker>, work: impl FnOnce() -> Result<T>) -> Result<T> {
     let Some(ticks) = ticks else { return work() };
     thread::scope(|s| {
-        let probe =
-            thread::Builder::new().name("ticker".into()).spawn_scoped(s, || ticker(ticks))?;
+        let probe = thread::Builder::new().name("ticker".into()).spawn_scoped(s, || ticker(ticks));
+        let probe = probe.map_err(|e| avt_common::threads::refused("the ticker's thread", e))?;
         let output = work();
         ticks.stop(); // the work is done: end the schedule,
         probe.thread().unpark(); // and wake the ticker, so the scope joins it now

@@ -8,7 +8,7 @@ use std::sync::{Barrier, Mutex, PoisonError, mpsc};
 use std::thread;
 
 use anyhow::{Result, bail};
-use avt_common::{Outcome, Progress, Shared, Variant};
+use avt_common::{Outcome, Progress, Shared, Variant, limits};
 
 /// The ways this crate shares the counter, its right way first.
 pub const VARIANTS: &[Variant] = &[
@@ -157,10 +157,13 @@ fn on_threads<T: Send>(workers: usize, work: impl Fn() -> T + Sync) -> Result<Ve
     let work = &work;
     thread::scope(|s| {
         let mut threads = Vec::with_capacity(workers);
-        for _ in 0..workers {
+        for started in 0..workers {
             // `Builder` returns the OS's refusal where `s.spawn` would panic; leaving the
             // scope joins the threads already started.
-            threads.push(thread::Builder::new().spawn_scoped(s, work)?);
+            match thread::Builder::new().spawn_scoped(s, work) {
+                Ok(thread) => threads.push(thread),
+                Err(e) => return Err(limits::thread_limit_hit(started, workers, e)),
+            }
         }
         Ok(threads.into_iter().map(|t| t.join().expect("a worker thread panicked")).collect())
     })

@@ -62,3 +62,4 @@ fn thread_limit_holds_when_threads_start_after_the_spawning_loop() {
 }
 avt_testkit::switch_examples!(BIN);
 avt_testkit::cancel_example!(BIN);
+avt_testkit::limit_checks!(BIN);

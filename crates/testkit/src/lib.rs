@@ -3,6 +3,7 @@
 //! exactly the same behaviour.
 
 pub mod cancel_checks;
+pub mod limit_checks;
 pub mod loop_checks;
 pub mod mixed_checks;
 

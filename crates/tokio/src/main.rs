@@ -47,12 +47,15 @@ async fn ticker(ticks: Ticker) {
 /// A multi-thread runtime with `threads` workers (`#[tokio::main]` builds one per CPU, or
 /// TOKIO_WORKER_THREADS).
 fn runtime(threads: usize) -> Result<Runtime> {
+    // tokio panics if the OS refuses a worker: make sure there is room first.
+    avt_common::threads::ensure_room(threads)?;
     Ok(Builder::new_multi_thread().worker_threads(threads).enable_all().build()?)
 }
 
 /// A rayon pool of exactly `threads` threads, beside the runtime's workers (the rayon
 /// variants of cpu and mixed).
 fn rayon_pool(threads: usize) -> Result<Arc<ThreadPool>> {
+    avt_common::threads::ensure_room(threads)?;
     Ok(Arc::new(ThreadPoolBuilder::new().num_threads(threads).build()?))
 }
 

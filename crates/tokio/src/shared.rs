@@ -8,7 +8,6 @@ use std::sync::{Arc, PoisonError};
 
 use anyhow::{Result, bail};
 use avt_common::{Outcome, Progress, Shared, Variant};
-use tokio::runtime::Builder;
 use tokio::sync::{Barrier, mpsc};
 use tokio::task::JoinSet;
 
@@ -205,7 +204,7 @@ where
 
 /// The shared-state example: the variant asked for, as W tasks on a runtime of T workers.
 pub fn shared(args: &Shared) -> Result<Outcome<u64>> {
-    let rt = Builder::new_multi_thread().worker_threads(args.threads).build()?;
+    let rt = crate::runtime(args.threads)?;
     let (workers, increments) = (args.workers, args.increments);
     let total = rt.block_on(async {
         Ok(match args.variant {

@@ -9,3 +9,4 @@ avt_testkit::loop_mistakes!(BIN);
 avt_testkit::mixed_example!(BIN);
 avt_testkit::switch_examples!(BIN);
 avt_testkit::cancel_example!(BIN);
+avt_testkit::limit_checks!(BIN);

@@ -125,8 +125,9 @@ pub(crate) fn main(
 
 fn prepare(args: &Mixed) -> Result<()> {
     if let Source::Tcp { .. } = args.source {
-        // Every request in flight holds a socket: allow as many as the hard limit lets.
-        crate::limits::raise_open_files()?;
+        // Every request in flight holds a socket, and with a slow server all can be in
+        // flight at once: make room for them, or say now that the limit is too low.
+        crate::limits::ensure_open_files(args.requests)?;
     }
     Ok(())
 }
