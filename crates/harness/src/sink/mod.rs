@@ -1,6 +1,9 @@
 //! The sink: every file written whole (a temporary file, then a rename, so an interrupted
 //! run leaves no half a file), the output folder checked before anything runs, results read
-//! back, and the table on stdout with its errors told apart.
+//! back, the table on stdout with its errors told apart, and the output folder locked
+//! while a command writes to it ([`lock`]).
+
+mod lock;
 
 use std::fs;
 use std::io::{self, Write};
@@ -13,6 +16,8 @@ use crate::model::results::Results;
 use crate::render::csv::csv;
 use crate::render::layout::Layout;
 use crate::render::markdown::markdown;
+
+pub use lock::{FolderLock, LOCK_FILE, lock};
 
 /// Fails, before anything runs, unless the results can be written in `out` (created if
 /// missing): a usage error, exit status 2.

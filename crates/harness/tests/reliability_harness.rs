@@ -1,0 +1,50 @@
+//! The harness's own commands as a hostile user finds them (issue 17, items 10–16): two runs
+//! into one folder, a results file that names its own charts, a closed stdout on `guide`, a
+//! folder without the binaries, an option `load` does not use, a disk that fills, and a size
+//! an approach cannot finish in its timeout. Each fails one way: one line, and the README's
+//! exit status.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{HARNESS, stand_ins, temp_dir, wait_for_file};
+
+/// A small run-all over stand-ins: one io row, one quick run.
+fn small_run(bins: &Path, out: &Path) -> Command {
+    let mut command = Command::new(HARNESS);
+    command
+        .args(["run-all", "--bin-dir", bins.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args(["--only", "tokio", "--sections", "io", "--tasks", "3", "--delay-ms", "10"])
+        .args(["--runs", "1", "--warmup", "0", "--no-python"]);
+    command
+}
+
+fn stderr_of(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Item 10: a second run-all into a folder another is writing to is refused, naming the
+/// first's pid; the first ends as it would have.
+#[test]
+fn a_second_run_into_the_same_folder_is_refused_naming_the_first() {
+    let (bins, out) = (temp_dir("lock-bins"), temp_dir("lock-out"));
+    stand_ins(&bins, "--hold-ms 3000");
+    let mut first =
+        small_run(&bins, &out).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let held = wait_for_file(&out.join(".avt-harness.lock"), Duration::from_secs(20));
+    assert_eq!(held.trim(), first.id().to_string());
+    let second = small_run(&bins, &out).output().unwrap();
+    let stderr = stderr_of(&second);
+    assert_eq!(second.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains(&format!("pid {}", first.id())), "{stderr}");
+    assert!(first.wait().unwrap().success(), "the first run carries on");
+    // Its lock went with it: the next run may write there.
+    let third = small_run(&bins, &out).output().unwrap();
+    assert!(third.status.success(), "{}", stderr_of(&third));
+    let _ = std::fs::remove_dir_all(bins);
+    let _ = std::fs::remove_dir_all(out);
+}
