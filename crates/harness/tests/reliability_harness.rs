@@ -48,3 +48,45 @@ fn a_second_run_into_the_same_folder_is_refused_naming_the_first() {
     let _ = std::fs::remove_dir_all(bins);
     let _ = std::fs::remove_dir_all(out);
 }
+
+/// Item 11: `render` names the charts as the command that wrote the file names them, whatever
+/// its `"command"` text says: a results file cannot write outside `--out`.
+#[test]
+fn render_writes_nothing_outside_out_whatever_the_file_says_its_command_was() {
+    let dir = temp_dir("render-escape");
+    let sample = avt_harness::binaries::project_root().join("results/sample/run-all.json");
+    let mut results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(sample).unwrap()).unwrap();
+    let out = dir.join("a/b/out");
+    let absolute = dir.join("ABSOLUTE");
+    for (i, command) in ["../../ESCAPED", absolute.to_str().unwrap()].into_iter().enumerate() {
+        results["command"] = command.into();
+        let json = dir.join(format!("hostile-{i}.json"));
+        std::fs::write(&json, results.to_string()).unwrap();
+        let run = Command::new(HARNESS)
+            .args(["render", json.to_str().unwrap(), "--out", out.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "{}", stderr_of(&run));
+        assert!(out.join(format!("hostile-{i}.md")).is_file());
+        assert!(out.join("run-all.svg").is_file(), "named as run-all names it");
+    }
+    let mut outside = Vec::new();
+    for entry in walk(&dir) {
+        if !entry.starts_with(&out) && !entry.to_string_lossy().ends_with(".json") {
+            outside.push(entry);
+        }
+    }
+    assert!(outside.is_empty(), "written outside --out: {outside:?}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Every file under `dir`, recursively.
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() { files.extend(walk(&path)) } else { files.push(path) }
+    }
+    files
+}
