@@ -90,3 +90,15 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+/// Item 12: `guide … | head -0`: the quiet 141 of every other command, not "Broken pipe".
+#[test]
+fn guide_into_a_closed_stdout_ends_quietly_with_141() {
+    let sample = avt_harness::binaries::project_root().join("results/sample/run-all.json");
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader); // like `| head -0`, already gone
+    let run = Command::new(HARNESS).arg("guide").arg(&sample).stdout(writer).output().unwrap();
+    let stderr = stderr_of(&run);
+    assert_eq!(run.status.code(), Some(141), "{stderr}");
+    assert!(stderr.is_empty(), "quietly: {stderr}");
+}
