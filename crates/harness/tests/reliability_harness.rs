@@ -102,3 +102,21 @@ fn guide_into_a_closed_stdout_ends_quietly_with_141() {
     assert_eq!(run.status.code(), Some(141), "{stderr}");
     assert!(stderr.is_empty(), "quietly: {stderr}");
 }
+
+/// Item 14: `load --sections io` is refused (load runs only mixed), one line and exit 2,
+/// before anything runs.
+#[test]
+fn load_refuses_sections_it_does_not_run() {
+    let (bins, out) = (temp_dir("load-sections-bins"), temp_dir("load-sections-out"));
+    let run = Command::new(HARNESS)
+        .args(["load", "--sections", "io", "--bin-dir", bins.to_str().unwrap()])
+        .args(["--out", out.to_str().unwrap(), "--no-python"])
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&run);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains("--sections"), "{stderr}");
+    let _ = std::fs::remove_dir_all(bins);
+    let _ = std::fs::remove_dir_all(out);
+}
