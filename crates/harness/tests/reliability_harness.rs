@@ -120,3 +120,24 @@ fn load_refuses_sections_it_does_not_run() {
     let _ = std::fs::remove_dir_all(bins);
     let _ = std::fs::remove_dir_all(out);
 }
+
+/// Item 13: a `--bin-dir` without the binaries: today's "missing example binary …" and exit 1,
+/// before anything runs (the mixed rows' capacity measure included).
+#[test]
+fn a_folder_without_the_binaries_is_named_before_anything_runs() {
+    let (bins, out) = (temp_dir("no-bins"), temp_dir("no-bins-out"));
+    for sections in ["io,cpu,mixed", "mixed"] {
+        let run = Command::new(HARNESS)
+            .args(["run-all", "--bin-dir", bins.to_str().unwrap(), "--out", out.to_str().unwrap()])
+            .args(["--sections", sections, "--quick", "--no-python"])
+            .output()
+            .unwrap();
+        let stderr = stderr_of(&run);
+        assert_eq!(run.status.code(), Some(1), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "nothing runs first: {stderr}");
+        assert!(stderr.contains("missing example binary"), "{stderr}");
+        assert!(stderr.contains(bins.to_str().unwrap()), "names it: {stderr}");
+    }
+    let _ = std::fs::remove_dir_all(bins);
+    let _ = std::fs::remove_dir_all(out);
+}

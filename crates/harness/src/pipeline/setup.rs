@@ -105,6 +105,18 @@ impl Setup {
                 (Some((python, contenders)), None)
             }
         };
+        // Every binary anything here runs, checked before anything runs (the mixed rows'
+        // capacity measure runs tokio as the groups are planned; the cpu rows' baseline is
+        // std's; the rows' own programs are checked again with the groups).
+        let mut needed: Vec<Approach> = approaches.clone();
+        needed.extend(sections.contains(&Section::Cpu).then_some(Approach::StdThreads));
+        needed.extend(sections.contains(&Section::Mixed).then_some(Approach::Tokio));
+        for approach in needed {
+            binaries::check_program(&bin_dir.join(approach.binary()))?;
+        }
+        if args.source == Source::Tcp {
+            binaries::check_program(&bin_dir.join(DelayServer::BINARY))?;
+        }
         let (server, name) = match args.source {
             Source::Sleep => (None, command.name().to_string()),
             Source::Tcp => (Some(DelayServer::start(&bin_dir)?), format!("{}-tcp", command.name())),
