@@ -141,3 +141,41 @@ fn a_folder_without_the_binaries_is_named_before_anything_runs() {
     let _ = std::fs::remove_dir_all(bins);
     let _ = std::fs::remove_dir_all(out);
 }
+
+/// Item 15: a disk that fills while the results are written (simulated with a file size
+/// limit, `ulimit -f`, whose writes fail as a full disk's do) leaves no truncated `.tmp` in
+/// `--out`; the run fails with exit 1.
+#[test]
+fn a_write_that_fails_leaves_no_temporary_file() {
+    let (bins, out) = (temp_dir("fsize-bins"), temp_dir("fsize-out"));
+    stand_ins(&bins, "");
+    let run = small_run(&bins, &out);
+    let args: Vec<String> = run.get_args().map(|a| format!("'{}'", a.to_string_lossy())).collect();
+    // 2 blocks of 512 bytes: the lock file and the probe fit, the results do not. SIGXFSZ
+    // ignored, so a write over the limit fails (EFBIG) instead of killing the harness.
+    let script = format!("ulimit -f 2 && trap '' XFSZ && exec '{HARNESS}' {}", args.join(" "));
+    let run = Command::new("sh").args(["-c", &script]).output().unwrap();
+    let stderr = stderr_of(&run);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.ends_with(".tmp")), "left behind: {names:?}\n{stderr}");
+    let _ = std::fs::remove_dir_all(bins);
+    let _ = std::fs::remove_dir_all(out);
+}
+
+/// Item 15, the rename: a results file that cannot be replaced (a folder in its place) is an
+/// error, and its temporary file is removed.
+#[test]
+fn a_rename_that_fails_leaves_no_temporary_file() {
+    let out = temp_dir("rename-fails");
+    let target = out.join("run-all.json");
+    std::fs::create_dir_all(target.join("occupied")).unwrap();
+    let written = avt_harness::output::write_whole(&target, b"{}\n");
+    assert!(written.is_err(), "a folder is in its place");
+    assert!(!out.join(".run-all.json.tmp").exists(), "the temporary file is removed");
+    let _ = std::fs::remove_dir_all(out);
+}

@@ -31,12 +31,20 @@ pub fn check_writable(out: &Path) -> Result<(), UsageError> {
     Ok(())
 }
 
-/// Writes `bytes` to `path` whole: to a temporary file beside it, then renamed over it.
+/// Writes `bytes` to `path` whole: to a temporary file beside it, then renamed over it. On
+/// any failure (a full disk, a rename refused) the temporary file is removed: nothing half
+/// written is left.
 pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
     let name = path.file_name().context("no file name")?.to_string_lossy();
     let tmp = path.with_file_name(format!(".{name}.tmp"));
-    fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+    let written =
+        fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display())).and_then(
+            |()| fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display())),
+        );
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// Writes `<out>/<name>.json`, `.md` and `.csv`, each whole, with the sections' `layout`.
