@@ -179,3 +179,33 @@ fn a_rename_that_fails_leaves_no_temporary_file() {
     assert!(!out.join(".run-all.json.tmp").exists(), "the temporary file is removed");
     let _ = std::fs::remove_dir_all(out);
 }
+
+/// Item 16: a size an approach cannot finish in its timeout (rayon's io, ⌈N/T⌉ waits one after
+/// another) is skipped with the reason and the estimate, as the sweep's cap does, instead of
+/// timing out and failing the run; the other approaches run.
+#[test]
+fn a_row_that_cannot_finish_in_its_timeout_is_skipped_with_its_estimate() {
+    let (bins, out) = (temp_dir("over-timeout-bins"), temp_dir("over-timeout-out"));
+    // rayon as it really is: one 1 s wait per fetch on its one thread.
+    stand_ins(&bins, "");
+    common::stand_in(&bins, "avt-rayon", "--hold-ms-per-task 1000");
+    let run = Command::new(HARNESS)
+        .args(["run-all", "--bin-dir", bins.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args(["--only", "tokio,rayon", "--sections", "io", "--tasks", "30", "--delay-ms"])
+        .args(["1000", "--threads", "1", "--timeout-s", "5", "--runs", "1", "--warmup", "0"])
+        .arg("--no-python")
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&run);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    let results: avt_harness::Results =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run-all.json")).unwrap()).unwrap();
+    let rows: Vec<_> = results.groups.iter().flat_map(|g| &g.rows).collect();
+    let rayon = rows.iter().find(|r| r.approach == "rayon").expect("a rayon row");
+    let why = rayon.skipped.as_deref().unwrap_or_default();
+    assert!(why.contains("~30 s") && why.contains("5 s timeout"), "{why:?}\n{stderr}");
+    let tokio = rows.iter().find(|r| r.approach == "tokio").expect("a tokio row");
+    assert!(tokio.skipped.is_none() && tokio.failure.is_none(), "{stderr}");
+    let _ = std::fs::remove_dir_all(bins);
+    let _ = std::fs::remove_dir_all(out);
+}
