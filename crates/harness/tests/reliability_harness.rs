@@ -10,17 +10,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{HARNESS, stand_ins, temp_dir, wait_for_file};
-
-/// A small run-all over stand-ins: one io row, one quick run.
-fn small_run(bins: &Path, out: &Path) -> Command {
-    let mut command = Command::new(HARNESS);
-    command
-        .args(["run-all", "--bin-dir", bins.to_str().unwrap(), "--out", out.to_str().unwrap()])
-        .args(["--only", "tokio", "--sections", "io", "--tasks", "3", "--delay-ms", "10"])
-        .args(["--runs", "1", "--warmup", "0", "--no-python"]);
-    command
-}
+use common::{HARNESS, small_run, stand_ins, temp_dir, wait_for_file};
 
 fn stderr_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
@@ -191,7 +181,7 @@ fn a_row_that_cannot_finish_in_its_timeout_is_skipped_with_its_estimate() {
     common::stand_in(&bins, "avt-rayon", "--hold-ms-per-task 1000");
     let run = Command::new(HARNESS)
         .args(["run-all", "--bin-dir", bins.to_str().unwrap(), "--out", out.to_str().unwrap()])
-        .args(["--only", "tokio,rayon", "--sections", "io", "--tasks", "30", "--delay-ms"])
+        .args(["--only", "tokio,rayon", "--sections", "io", "--tasks", "100", "--delay-ms"])
         .args(["1000", "--threads", "1", "--timeout-s", "5", "--runs", "1", "--warmup", "0"])
         .arg("--no-python")
         .output()
@@ -203,7 +193,7 @@ fn a_row_that_cannot_finish_in_its_timeout_is_skipped_with_its_estimate() {
     let rows: Vec<_> = results.groups.iter().flat_map(|g| &g.rows).collect();
     let rayon = rows.iter().find(|r| r.approach == "rayon").expect("a rayon row");
     let why = rayon.skipped.as_deref().unwrap_or_default();
-    assert!(why.contains("~30 s") && why.contains("5 s timeout"), "{why:?}\n{stderr}");
+    assert!(why.contains("~100 s") && why.contains("5 s timeout"), "{why:?}\n{stderr}");
     let tokio = rows.iter().find(|r| r.approach == "tokio").expect("a tokio row");
     assert!(tokio.skipped.is_none() && tokio.failure.is_none(), "{stderr}");
     let _ = std::fs::remove_dir_all(bins);
