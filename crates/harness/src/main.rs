@@ -17,6 +17,7 @@ use avt_harness::commands::load::{LoadArgs, load};
 use avt_harness::commands::run_all::{RunAllArgs, run_all};
 use avt_harness::commands::sweep::{SweepArgs, sweep};
 use avt_harness::model::plan::UsageError;
+use avt_harness::pipeline::setup::CLOSED_PIPE;
 use avt_harness::run::measure;
 use avt_harness::{note, sink};
 use clap::error::{ContextKind, ContextValue, ErrorKind};
@@ -108,8 +109,14 @@ fn try_main(cli: Cli) -> Result<ExitCode> {
         Command::Guide { run_all, sweep } => {
             let run_all = sink::load(&run_all)?;
             let sweep = sweep.map(|p| sink::load(&p)).transpose()?;
-            sink::to_stdout(&avt_harness::commands::guide::guide(&run_all, sweep.as_ref()))?;
-            Ok(ExitCode::SUCCESS)
+            match sink::to_stdout(&avt_harness::commands::guide::guide(&run_all, sweep.as_ref())) {
+                Ok(()) => Ok(ExitCode::SUCCESS),
+                // `| head`: the reader has what it wanted; quiet, as a SIGPIPE would be.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                    Ok(ExitCode::from(CLOSED_PIPE))
+                }
+                Err(e) => Err(anyhow::Error::new(e).context("cannot print the guide to stdout")),
+            }
         }
     }
 }

@@ -10,17 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use avt_harness::Results;
-use common::{HARNESS, live_members, stand_in, stand_ins, temp_dir, wait_for_file};
-
-/// A small run-all over stand-ins: one io row, one quick run.
-fn small_run(bins: &std::path::Path, out: &std::path::Path) -> Command {
-    let mut command = Command::new(HARNESS);
-    command
-        .args(["run-all", "--bin-dir", bins.to_str().unwrap(), "--out", out.to_str().unwrap()])
-        .args(["--only", "tokio", "--sections", "io", "--tasks", "3", "--delay-ms", "10"])
-        .args(["--runs", "1", "--warmup", "0", "--no-python"]);
-    command
-}
+use common::{HARNESS, live_members, small_run, stand_in, stand_ins, temp_dir, wait_for_file};
 
 fn load(path: &std::path::Path) -> Results {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()

@@ -70,6 +70,12 @@ pub fn load(args: LoadArgs) -> Result<ExitCode> {
         args.loads.iter().map(|&l| l as f64 / 100.0).collect()
     };
     let mut shared = args.shared;
+    if shared.sections.iter().any(|&s| s != Section::Mixed) {
+        return Err(plan::UsageError(
+            "load runs only the mixed section: --sections is for run-all and sweep".into(),
+        )
+        .into());
+    }
     shared.sections = vec![Section::Mixed];
     let setup = Setup::new(Command::Load, shared.options(vec![Section::Mixed]))?;
     let (rust, python) = mixed::measure_capacity(&setup, args.work, threads, false)?;

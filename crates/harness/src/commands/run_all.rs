@@ -7,9 +7,12 @@ use avt_common::{MAX_DELAY_MS, MAX_LIMIT, MAX_TASKS, MAX_THREADS};
 use clap::Args;
 
 use crate::commands::SharedArgs;
+use crate::model::group::Group;
 use crate::model::plan::{self, CpuParams, IoParams, Section};
+use crate::model::summary::GroupSummary;
 use crate::pipeline::RunAll;
 use crate::pipeline::setup::{Command, Setup};
+use crate::progress::estimate::over_timeout;
 use crate::sections;
 
 /// Options of `run-all`.
@@ -47,7 +50,8 @@ pub struct RunAllArgs {
     shared: SharedArgs,
 }
 
-/// Runs `run-all`; exit status 0 when every row is verified, 1 when any failed.
+/// Runs `run-all`; exit status 0 when every row is verified, 1 when any failed. A row that
+/// cannot finish in `--timeout-s` is skipped, with its estimate.
 pub fn run_all(args: RunAllArgs) -> Result<ExitCode> {
     let quick = args.quick;
     let pick = |given: Option<u64>, default: u64, quick_default: u64| {
@@ -71,7 +75,15 @@ pub fn run_all(args: RunAllArgs) -> Result<ExitCode> {
     for section in sections.in_run_order().filter(|s| setup.has(s.section())) {
         groups.extend(section.run_all(&setup, &plan, &mut settings)?);
     }
-    setup.run(groups, settings, &sections, |_, _| {})
+    // A row that cannot finish in the timeout is skipped, with its estimate, as the sweep
+    // skips one over its cap: it would only time out and fail the run.
+    let timeout_s = args.timeout_s;
+    let skip_over_timeout = |group: &mut Group, _: &[GroupSummary]| {
+        for row in group.rows.iter_mut().filter(|row| row.skip.is_none()) {
+            row.skip = over_timeout(row, timeout_s);
+        }
+    };
+    setup.run(groups, settings, &sections, skip_over_timeout)
 }
 
 /// run-all's sections when none are asked for: every one, in the order their groups run.

@@ -51,6 +51,20 @@ impl Results {
             _ => Kind::RunAll,
         }
     }
+
+    /// The name its command gives its files (`run-all`, `sweep-tcp`, `load`, …), from what it
+    /// ran: never the free text of `command`, which a file may have any of (`../x`, `/tmp/x`).
+    pub fn file_name(&self) -> String {
+        let command = match self.kind() {
+            Kind::RunAll => "run-all",
+            Kind::Sweep => "sweep",
+            Kind::Load => "load",
+        };
+        match self.settings.source {
+            Source::Sleep => command.to_string(),
+            Source::Tcp => format!("{command}-tcp"),
+        }
+    }
 }
 
 /// The settings every row ran with.

@@ -158,9 +158,9 @@ impl Layout for Sections<'_> {
 }
 
 /// Renders a results JSON file again, as this version renders it: its `.md` and `.csv`
-/// (named after the file) and its charts (named after the command that wrote it, as that
-/// command names them: `sweep-io-wall.svg`, `run-all-tcp.svg`, …), into `out` or, without
-/// one, beside the JSON. After a deliberate change of format the committed samples are
+/// (named after the file) and its charts (named as the command that wrote it names them:
+/// `sweep-io-wall.svg`, `run-all-tcp.svg`, …, from what it ran, not from the file's
+/// `command` text), into `out` or, without one, beside the JSON: nothing outside it. After a deliberate change of format the committed samples are
 /// regenerated this way: `avt-harness render results/sample/*.json`.
 pub fn render(json: &Path, out: Option<&Path>, sections: &Sections<'_>) -> Result<Vec<PathBuf>> {
     let results = sink::load(json)?;
@@ -174,7 +174,7 @@ pub fn render(json: &Path, out: Option<&Path>, sections: &Sections<'_>) -> Resul
     sink::write_whole(&md, markdown(&results, sections).as_bytes())?;
     sink::write_whole(&csv_path, csv(&results).as_bytes())?;
     let mut written = vec![md, csv_path];
-    let charts = sections.charts(&results, &results.command)?;
+    let charts = sections.charts(&results, &results.file_name())?;
     written.extend(sink::write_charts(&charts, &dir)?);
     Ok(written)
 }

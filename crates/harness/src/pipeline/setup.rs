@@ -10,7 +10,7 @@ use crate::model::plan::{Approach, Contender, Python, Section, Source};
 use crate::model::results::Settings;
 use crate::run::binaries;
 use crate::run::server::DelayServer;
-use crate::sink;
+use crate::sink::{self, FolderLock};
 
 /// Exit status when stdout is a pipe its reader has closed (`avt-harness … | head`): what a
 /// shell reports for a program killed by SIGPIPE (128 + 13). The result files are written
@@ -67,6 +67,9 @@ pub struct Setup {
     pub source: Source,
     /// Where the results go (checked writable).
     pub out: PathBuf,
+    /// `out`'s lock, held while the command runs: a second command into the same folder is
+    /// refused.
+    _lock: FolderLock,
     pub(crate) rust: Vec<Contender>,
     /// python-asyncio, python-threading and python-sequential, when python3 was found.
     pub(crate) python: Option<(Python, [Contender; 3])>,
@@ -79,6 +82,7 @@ impl Setup {
     pub fn new(command: Command, args: Options) -> Result<Setup> {
         let out = args.out.unwrap_or_else(|| binaries::project_root().join("results"));
         sink::check_writable(&out)?;
+        let lock = sink::lock(&out)?;
         let mut approaches = Vec::new();
         for approach in if args.only.is_empty() { Approach::ALL.to_vec() } else { args.only } {
             if !approaches.contains(&approach) {
@@ -101,6 +105,18 @@ impl Setup {
                 (Some((python, contenders)), None)
             }
         };
+        // Every binary anything here runs, checked before anything runs (the mixed rows'
+        // capacity measure runs tokio as the groups are planned; the cpu rows' baseline is
+        // std's; the rows' own programs are checked again with the groups).
+        let mut needed: Vec<Approach> = approaches.clone();
+        needed.extend(sections.contains(&Section::Cpu).then_some(Approach::StdThreads));
+        needed.extend(sections.contains(&Section::Mixed).then_some(Approach::Tokio));
+        for approach in needed {
+            binaries::check_program(&bin_dir.join(approach.binary()))?;
+        }
+        if args.source == Source::Tcp {
+            binaries::check_program(&bin_dir.join(DelayServer::BINARY))?;
+        }
         let (server, name) = match args.source {
             Source::Sleep => (None, command.name().to_string()),
             Source::Tcp => (Some(DelayServer::start(&bin_dir)?), format!("{}-tcp", command.name())),
@@ -121,6 +137,7 @@ impl Setup {
             server,
             source: args.source,
             out,
+            _lock: lock,
             rust,
             python,
             python_missing,

@@ -327,6 +327,19 @@ pub fn skip_reason(row: &Row, done: &[GroupSummary], cap: f64) -> Option<String>
     Some(format!("would take ~{secs:.0} s per run, over the {cap:.0} s cap"))
 }
 
+/// How many timeouts' worth a row's estimate must reach before run-all skips it: the model
+/// knows nothing of this machine yet, so a row near the timeout runs, and is timed out as
+/// before.
+const OVER_TIMEOUT: f64 = 10.0;
+
+/// Why run-all should not run `row`, if it should not: one run of it, as its sizes alone put
+/// it ([`estimate_s`] with nothing run before), would outlast `timeout_s` many times over, and
+/// only be killed (rayon's io at `--tasks 10000`: ⌈N/T⌉ waits one after another).
+pub fn over_timeout(row: &Row, timeout_s: u64) -> Option<String> {
+    let secs = estimate_s(row, &[]).filter(|&s| s > OVER_TIMEOUT * timeout_s as f64)?;
+    Some(format!("would take ~{secs:.0} s per run, over the {timeout_s} s timeout (--timeout-s)"))
+}
+
 /// How long one run of `row` should take, in seconds, from what ran before it.
 ///
 /// rayon's io runs T fetches at a time: ⌈N/T⌉ waits. Other io rows: one wait plus what

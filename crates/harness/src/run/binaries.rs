@@ -79,14 +79,16 @@ pub fn build(bin_dir: &Path) -> Result<()> {
 
 /// Fails unless every row's program exists (Python is found on PATH, not checked here).
 pub fn check_programs(groups: &[Group]) -> Result<()> {
-    for row in groups.iter().flat_map(|g| &g.rows) {
-        let program = &row.spec.program;
-        if program.components().count() > 1 && !program.is_file() {
-            bail!(
-                "missing example binary {}: build it with `cargo build --release`",
-                program.display()
-            );
-        }
+    groups.iter().flat_map(|g| &g.rows).try_for_each(|row| check_program(&row.spec.program))
+}
+
+/// Fails unless `program` (a path; a bare name is found on PATH, not checked here) exists.
+pub fn check_program(program: &Path) -> Result<()> {
+    if program.components().count() > 1 && !program.is_file() {
+        bail!(
+            "missing example binary {}: build it with `cargo build --release`",
+            program.display()
+        );
     }
     Ok(())
 }

@@ -19,9 +19,12 @@ pub struct DelayServer {
 }
 
 impl DelayServer {
+    /// The server's binary, in the binaries' folder.
+    pub const BINARY: &str = "avt-delay-server";
+
     /// Starts `bin_dir/avt-delay-server --port 0` and reads the address it bound.
     pub fn start(bin_dir: &Path) -> Result<DelayServer> {
-        let program = bin_dir.join("avt-delay-server");
+        let program = bin_dir.join(Self::BINARY);
         let mut command = Command::new(&program);
         command.args(["--port", "0"]).stdin(Stdio::null()).stdout(Stdio::piped());
         // SAFETY: prctl is async-signal-safe. It makes the kernel send SIGTERM to the

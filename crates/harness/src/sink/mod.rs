@@ -1,6 +1,9 @@
 //! The sink: every file written whole (a temporary file, then a rename, so an interrupted
 //! run leaves no half a file), the output folder checked before anything runs, results read
-//! back, and the table on stdout with its errors told apart.
+//! back, the table on stdout with its errors told apart, and the output folder locked
+//! while a command writes to it ([`lock`]).
+
+mod lock;
 
 use std::fs;
 use std::io::{self, Write};
@@ -14,6 +17,8 @@ use crate::render::csv::csv;
 use crate::render::layout::Layout;
 use crate::render::markdown::markdown;
 
+pub use lock::{FolderLock, LOCK_FILE, lock};
+
 /// Fails, before anything runs, unless the results can be written in `out` (created if
 /// missing): a usage error, exit status 2.
 pub fn check_writable(out: &Path) -> Result<(), UsageError> {
@@ -26,12 +31,20 @@ pub fn check_writable(out: &Path) -> Result<(), UsageError> {
     Ok(())
 }
 
-/// Writes `bytes` to `path` whole: to a temporary file beside it, then renamed over it.
+/// Writes `bytes` to `path` whole: to a temporary file beside it, then renamed over it. On
+/// any failure (a full disk, a rename refused) the temporary file is removed: nothing half
+/// written is left.
 pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
     let name = path.file_name().context("no file name")?.to_string_lossy();
     let tmp = path.with_file_name(format!(".{name}.tmp"));
-    fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+    let written =
+        fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display())).and_then(
+            |()| fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display())),
+        );
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// Writes `<out>/<name>.json`, `.md` and `.csv`, each whole, with the sections' `layout`.

@@ -80,6 +80,16 @@ pub fn python_or_note(what: &str) -> bool {
     found
 }
 
+/// A small run-all over stand-ins in `bins`, into `out`: one io row (tokio), one quick run.
+pub fn small_run(bins: &Path, out: &Path) -> Command {
+    let mut command = Command::new(HARNESS);
+    command
+        .args(["run-all", "--bin-dir", bins.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args(["--only", "tokio", "--sections", "io", "--tasks", "3", "--delay-ms", "10"])
+        .args(["--runs", "1", "--warmup", "0", "--no-python"]);
+    command
+}
+
 /// Stand-ins for all five example binaries, each with the same fake flags.
 pub fn stand_ins(dir: &Path, flags: &str) {
     for binary in ["avt-std", "avt-tokio", "avt-async-std", "avt-smol", "avt-rayon"] {
