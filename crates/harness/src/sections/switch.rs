@@ -140,6 +140,11 @@ fn figure(v: f64) -> String {
     }
 }
 
+/// A hop's time as the guide says it: "285 ns", "22.1 µs".
+fn hop_text(ns: f64) -> String {
+    if ns < 1e3 { format!("{ns:.0} ns") } else { format!("{} µs", figure(ns / 1e3)) }
+}
+
 /// A count per hop: 0.000 to 9.99.
 fn fraction(v: f64) -> String {
     if v < 1.0 { format!("{v:.3}") } else { format!("{v:.2}") }
@@ -214,9 +219,10 @@ impl Plugin for Switch {
         }
         let start = if row.python { 0.15 } else { 0.02 };
         let secs = match (&row.expect, row.example, row.params.laps) {
-            (Expect::Failure(_), ..) => watchdog_of(row) + start,
+            (Expect::Failure(_), ..) => arg(row, "--watchdog-ms").unwrap_or(2e3) / 1e3 + start,
             (_, Example::Switch, Some(laps)) if laps > QUICK.1 => TARGET_S + 0.05 + start,
-            (_, Example::Spawn, _) if row.spec.args.iter().any(|a| a == "1000") => 0.1 + start,
+            // A thread spawn is some 50 µs here, a task's well under one.
+            (_, Example::Spawn, _) => arg(row, "--units").unwrap_or(0.0) * 50e-6 + start,
             _ => start,
         };
         Some(Cost { secs, kind: None, once: false })
@@ -234,11 +240,10 @@ impl Plugin for Switch {
     }
 }
 
-/// A deadlock row's watchdog, s (its `--watchdog-ms`).
-fn watchdog_of(row: &Row) -> f64 {
+/// The number after `flag` in a row's arguments, if it has one.
+fn arg(row: &Row, flag: &str) -> Option<f64> {
     let args = &row.spec.args;
-    let at = args.iter().position(|a| a == "--watchdog-ms");
-    at.and_then(|i| args.get(i + 1)?.parse::<f64>().ok()).map_or(2.0, |ms| ms / 1e3)
+    args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)?.parse().ok())
 }
 
 /// The section's sizes.
@@ -277,6 +282,13 @@ impl Setup {
         if let Some((_, [asyncio, threading, _])) = &self.python {
             ways.push((threading, PYTHON_WAYS.0, PYTHON_WAYS.0));
             ways.push((asyncio, PYTHON_WAYS.1, PYTHON_WAYS.1));
+        }
+        if sizes.laps.is_none() {
+            note!(
+                "switch: calibrating the laps of each ring row (about {} s a row, {} rows)",
+                TARGET_S + 0.1,
+                2 * 2 * ways.iter().filter(|(_, v, _)| !v.is_empty()).count()
+            );
         }
         let mut groups = Vec::new();
         let (k, t) = (sizes.ring, sizes.threads);
@@ -429,12 +441,12 @@ fn switch_and_spawn(r: &Results) -> Option<String> {
     Some(format!(
         "| switches between many waiting workers, or spawns many short-lived units | tasks \
          (tokio); threads only for a few long-lived workers | a hop through a channel: tokio \
-         {} ns against std threads {} ns ({} against {} pinned to one CPU); a spawn: {} µs a \
-         task against {} µs a thread ([switch and spawn]({SWITCH_DOC})) |",
-        figure(task),
-        figure(thread),
-        figure(task_pin),
-        figure(thread_pin),
+         {} against std threads {} ({} against {} pinned to one CPU); a spawn: {} µs a task \
+         against {} µs a thread ([switch and spawn]({SWITCH_DOC})) |",
+        hop_text(task),
+        hop_text(thread),
+        hop_text(task_pin),
+        hop_text(thread_pin),
         figure(task_spawn),
         figure(thread_spawn),
     ))

@@ -162,8 +162,12 @@ fn panel(root: &Area<'_>, area: &Area<'_>, lines: &[Line], what: &str) -> Result
                     let bar = Rectangle::new([(floor, from), (v.max(floor), to)], shade.filled());
                     chart.draw_series([bar]).map_err(de)?;
                     let (x, y) = chart.backend_coord(&(v.max(floor), mid));
-                    root.draw(&Text::new(number_of(*v), (x + 4, y), text(11, BLACK, HPos::Left)))
-                        .map_err(de)?;
+                    root.draw(&Text::new(
+                        super::figure(*v),
+                        (x + 4, y),
+                        text(11, BLACK, HPos::Left),
+                    ))
+                    .map_err(de)?;
                 }
                 Err(missing) => {
                     let (x, y) = chart.backend_coord(&(floor, mid));
@@ -175,9 +179,4 @@ fn panel(root: &Area<'_>, area: &Area<'_>, lines: &[Line], what: &str) -> Result
         }
     }
     Ok(())
-}
-
-/// 0.27 → "0.27", 12.3 → "12", 4521 → "4 521".
-fn number_of(v: f64) -> String {
-    if v < 10.0 { format!("{v:.2}") } else { number(v) }
 }
