@@ -36,6 +36,7 @@ fn row(name: &str, flags: &[&str], expect: Expect) -> Row {
         expect,
         bare: None,
         rounds: None,
+        own: None,
     }
 }
 

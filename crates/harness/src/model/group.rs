@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::model::measurement::Measurement;
 use crate::model::outcome::Failure;
-use crate::model::plan::{Example, Row, Section};
+use crate::model::plan::{Example, OwnResult, Row, Section};
 
 /// Rows compared with each other: same example, same parameters (but threads).
 #[derive(Debug, Clone)]
@@ -54,11 +54,31 @@ impl Reference {
             // the model does not know: the first result.
             _ => None,
         };
+        // Rows that each have a result of their own are each checked against it.
+        if let Some(own) = group.rows.first().and_then(|r| r.own.as_ref())
+            && group.rows.iter().all(|r| r.own.is_some())
+        {
+            return Reference {
+                source: "each row's own (the first row's shown)".into(),
+                ..Self::own(own)
+            };
+        }
         match known {
             Some((sum, source, result)) => {
                 Reference { checksum: Some(hex(sum)), source: source.into(), result: Some(result) }
             }
             None => Reference { checksum: None, source: "first result".into(), result: None },
+        }
+    }
+}
+
+impl Reference {
+    /// A row's own result as the reference its runs are checked against.
+    pub fn own(own: &OwnResult) -> Reference {
+        Reference {
+            checksum: Some(own.checksum.clone()),
+            source: "the row's own".into(),
+            result: Some(own.result),
         }
     }
 }

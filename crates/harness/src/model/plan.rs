@@ -331,6 +331,7 @@ impl Contender {
             expect: Expect::Success,
             bare: None,
             rounds: None,
+            own: None,
         }
     }
 }
@@ -364,6 +365,17 @@ pub struct Row {
     /// Its warm-ups and counted runs, where they differ from the command's.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub rounds: Option<Rounds>,
+    /// The result its runs must report where it is the row's own, not its group's (a row
+    /// that sized its work itself, as the switch rows' calibrated laps): checked against it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub own: Option<OwnResult>,
+}
+
+/// A row's own result: its checksum and the plain number it stands for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnResult {
+    pub checksum: String,
+    pub result: u64,
 }
 
 /// A row's rounds where they differ from the command's: uncounted warm-ups, then counted runs.

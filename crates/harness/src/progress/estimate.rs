@@ -513,6 +513,7 @@ mod tests {
                         expect: row.expect.clone(),
                         bare: row.bare.clone(),
                         rounds: None,
+                        own: None,
                     })
                     .collect(),
             })

@@ -103,7 +103,10 @@ impl Runner {
                 let server =
                     self.server_pid.filter(|_| row.params.source.as_deref() == Some("tcp"));
                 let before = server.and_then(crate::run::server::cpu_ms);
-                let mut record = run_once(index, row, run, is_warmup, reference, self.timeout);
+                // A row with a result of its own is checked against it, not the group's.
+                let mut own = row.own.as_ref().map(Reference::own);
+                let checked_by = own.as_mut().unwrap_or(&mut *reference);
+                let mut record = run_once(index, row, run, is_warmup, checked_by, self.timeout);
                 let after = server.and_then(crate::run::server::cpu_ms);
                 if let (Some(before), Some(after)) = (before, after) {
                     record.metrics.insert(SERVER_CPU_MS.into(), after - before);

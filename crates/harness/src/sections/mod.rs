@@ -8,6 +8,7 @@ pub mod mistakes;
 pub mod mixed;
 pub mod scale;
 pub mod shared;
+pub mod switch;
 
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 
@@ -21,8 +22,15 @@ use crate::render::columns::{Form, Table, table_of};
 
 /// Every section, in the order `--help` lists them (run-all runs them in this order too,
 /// but for those that run last: `Plugin::runs_last`).
-pub const ALL: &[&dyn Plugin] =
-    &[&io::Io, &cpu::Cpu, &mistakes::Mistakes, &shared::Shared, &mixed::Mixed, &scale::Scale];
+pub const ALL: &[&dyn Plugin] = &[
+    &io::Io,
+    &cpu::Cpu,
+    &mistakes::Mistakes,
+    &shared::Shared,
+    &switch::Switch,
+    &mixed::Mixed,
+    &scale::Scale,
+];
 
 /// Every section, as the pipeline takes them.
 pub fn all() -> Sections<'static> {
