@@ -2,6 +2,8 @@
 //! what its runs cost) beside the functions that build its groups on the setup. [`ALL`] is
 //! the list: a new section is its file and one line there.
 
+pub mod cancel;
+pub mod cancel_chart;
 pub mod cpu;
 pub mod io;
 pub mod mistakes;
@@ -21,8 +23,15 @@ use crate::render::columns::{Form, Table, table_of};
 
 /// Every section, in the order `--help` lists them (run-all runs them in this order too,
 /// but for those that run last: `Plugin::runs_last`).
-pub const ALL: &[&dyn Plugin] =
-    &[&io::Io, &cpu::Cpu, &mistakes::Mistakes, &shared::Shared, &mixed::Mixed, &scale::Scale];
+pub const ALL: &[&dyn Plugin] = &[
+    &io::Io,
+    &cpu::Cpu,
+    &mistakes::Mistakes,
+    &shared::Shared,
+    &mixed::Mixed,
+    &scale::Scale,
+    &cancel::Cancel,
+];
 
 /// Every section, as the pipeline takes them.
 pub fn all() -> Sections<'static> {
