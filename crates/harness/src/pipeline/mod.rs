@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::model::group::{Group, RunRecord};
+use crate::model::group::{Group, Reference, RunRecord};
 use crate::model::plan::{CpuParams, IoParams, Row, Section};
 use crate::model::results::{Kind, Results, Settings};
 use crate::model::summary::GroupSummary;
@@ -57,6 +57,12 @@ pub trait Plugin: Sync {
     /// `crate::progress::estimate` does not know its example.
     fn cost(&self, row: &Row) -> Option<Cost> {
         let _ = row;
+        None
+    }
+    /// The result every run of `group` must report, where the model does not know its
+    /// example (`Reference::for_group` knows the article's four): None, the first good run's.
+    fn reference(&self, group: &Group) -> Option<Reference> {
+        let _ = group;
         None
     }
     /// Reads what its example reports beyond the usual fields (`record.extra`, the JSON line's

@@ -61,7 +61,7 @@ impl Setup {
         let mut runner = Runner::new(rows, settings.runs, settings.warmup, timeout);
         let mut progress = Progress::new(rows, settings.runs + settings.warmup);
         progress.set_rounds(&groups, settings.runs + settings.warmup);
-        runner.server_pid = self.server.as_ref().map(DelayServer::pid);
+        runner.server_pid = self.any_server().map(DelayServer::pid);
         let hint = |group: &Group, row: &Row| sections.get(group.section)?.cost(row);
         let mut summaries = Vec::new();
         let mut warned = false;
@@ -71,7 +71,8 @@ impl Setup {
             // What is left, from what ran so far: this group's rows are now marked if skipped.
             progress.plan(&groups[index..], index, &summaries, cap_s, &hint);
             let group = &groups[index];
-            let mut reference = Reference::for_group(group);
+            let known = sections.get(group.section).and_then(|p| p.reference(group));
+            let mut reference = known.unwrap_or_else(|| Reference::for_group(group));
             let ran = runner.run_observed(index, group, &mut reference, &mut progress);
             // The section reads what its rows' reports hold beyond the usual fields.
             if let Some(plugin) = sections.get(group.section) {

@@ -3,6 +3,7 @@
 //! build their rows on it (`crate::sections`).
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use anyhow::Result;
 
@@ -64,6 +65,9 @@ pub struct Setup {
     pub sections: Vec<Section>,
     /// The delay server of `--source tcp`; dropping the setup stops it.
     pub server: Option<DelayServer>,
+    /// The one started for a section whose rows always make real requests, whatever
+    /// `--source` says ([`Setup::delay_server`]), where there was no `server`.
+    started: OnceLock<DelayServer>,
     pub source: Source,
     /// Where the results go (checked writable).
     pub out: PathBuf,
@@ -135,6 +139,7 @@ impl Setup {
             approaches,
             sections,
             server,
+            started: OnceLock::new(),
             source: args.source,
             out,
             _lock: lock,
@@ -147,6 +152,23 @@ impl Setup {
     /// The Python interpreter, when the Python rows run.
     pub fn python_interpreter(&self) -> Option<&Python> {
         self.python.as_ref().map(|(python, _)| python)
+    }
+
+    /// The delay server for a section whose rows make real requests whatever `--source` says
+    /// (the cancel section's sockets): the one of `--source tcp`, or else one started now,
+    /// once, and stopped with the setup. (`server` stays the `--source tcp` one: the io rows
+    /// go over tcp exactly when it is there.)
+    pub fn delay_server(&self) -> Result<&DelayServer> {
+        if let Some(server) = self.any_server() {
+            return Ok(server);
+        }
+        let server = DelayServer::start(&self.bin_dir)?;
+        Ok(self.started.get_or_init(|| server))
+    }
+
+    /// The delay server the rows use, if one was started.
+    pub fn any_server(&self) -> Option<&DelayServer> {
+        self.server.as_ref().or(self.started.get())
     }
 
     /// Whether `section` is among those to run.

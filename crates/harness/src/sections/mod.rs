@@ -2,6 +2,8 @@
 //! what its runs cost) beside the functions that build its groups on the setup. [`ALL`] is
 //! the list: a new section is its file and one line there.
 
+pub mod cancel;
+pub mod cancel_chart;
 pub mod cpu;
 pub mod io;
 pub mod mistakes;
@@ -30,6 +32,7 @@ pub const ALL: &[&dyn Plugin] = &[
     &switch::Switch,
     &mixed::Mixed,
     &scale::Scale,
+    &cancel::Cancel,
 ];
 
 /// Every section, as the pipeline takes them.
