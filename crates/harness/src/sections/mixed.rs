@@ -220,7 +220,7 @@ pub fn params(
 
 /// Runs `program prefix… mixed` with no wait, every request due at once, on one thread,
 /// `requests` of them and then one; gives the CPU ms of one request.
-fn cost_ms(
+pub fn cost_ms(
     program: &Path,
     prefix: &[String],
     variant: &str,

@@ -3,9 +3,12 @@
 //! the list: a new section is its file and one line there.
 
 pub mod cpu;
+pub mod crossover;
 pub mod io;
 pub mod mistakes;
 pub mod mixed;
+pub mod mixed_work;
+pub mod mixed_work_charts;
 pub mod scale;
 pub mod shared;
 
@@ -21,8 +24,15 @@ use crate::render::columns::{Form, Table, table_of};
 
 /// Every section, in the order `--help` lists them (run-all runs them in this order too,
 /// but for those that run last: `Plugin::runs_last`).
-pub const ALL: &[&dyn Plugin] =
-    &[&io::Io, &cpu::Cpu, &mistakes::Mistakes, &shared::Shared, &mixed::Mixed, &scale::Scale];
+pub const ALL: &[&dyn Plugin] = &[
+    &io::Io,
+    &cpu::Cpu,
+    &mistakes::Mistakes,
+    &shared::Shared,
+    &mixed::Mixed,
+    &scale::Scale,
+    &mixed_work::LoadWork,
+];
 
 /// Every section, as the pipeline takes them.
 pub fn all() -> Sections<'static> {
