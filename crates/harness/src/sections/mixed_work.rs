@@ -20,10 +20,12 @@ use crate::model::summary::RowSummary;
 use crate::pipeline::setup::Setup;
 use crate::pipeline::{Plugin, RunAll};
 use crate::render::columns::{CPU, Column, RUNS, THREADS, Width, us_as_ms};
-use crate::render::count;
 use crate::run::binaries;
 use crate::sections::crossover::{self, Crossover, Figures, Pair, crossover, sentence};
-use crate::sections::mixed::{self, PYTHON_WORK_DIVISOR, WORK, python_contenders, rust_contenders};
+use crate::sections::mixed::{
+    self, ACHIEVED, LATE, P50, P99, PYTHON_WORK_DIVISOR, WAY, WORK, python_contenders,
+    rust_contenders,
+};
 use crate::sections::mixed_work_charts;
 
 /// The default points: CPU per request, µs, log-spaced (1, 2, 5 a decade) from 50 µs to 20 ms.
@@ -67,13 +69,6 @@ impl Section {
     pub const LoadWork: Section = Section::named("load-work");
 }
 
-const WAY: Column =
-    Column::new("approach", Some(("approach", Width::Left(24))), |r, _, _| r.approach.clone());
-const P99: Column =
-    Column::metric("p99 ms", Some(("p99 ms", Width::Right(7))), "latency.p99_us", us_as_ms);
-const P50: Column =
-    Column::metric("p50 ms", Some(("p50 ms", Width::Right(7))), "latency.p50_us", us_as_ms);
-const LATE: Column = Column::metric("late", Some(("late", Width::Right(5))), "late", count);
 const WAKE_P50: Column =
     Column::metric("wake p50 ms", None, "wake.p50_us", us_as_ms).only_if_reported();
 const WAKE_P99: Column =
@@ -82,10 +77,6 @@ const WAKE_P99: Column =
 const WAKE_MAX: Column =
     Column::metric("wake max ms", Some(("wake max", Width::Right(8))), "wake.max_us", us_as_ms)
         .only_if_reported();
-const ACHIEVED: Column =
-    Column::metric("achieved /s", Some(("got /s", Width::Right(6))), "achieved_rate", |v| {
-        format!("{v:.0}")
-    });
 
 /// The work sweep's section: its tables, the crossover under them, its two charts.
 pub struct LoadWork;
@@ -99,11 +90,10 @@ impl Plugin for LoadWork {
         "The mixed example over the CPU a request costs (avt-harness load --vary work; not in run-all)"
     }
 
+    /// None: the sweep runs under `avt-harness load --vary work` (ten minutes on 2 cores),
+    /// not as part of run-all, even where every section is asked for.
     fn run_all(&self, _: &Setup, _: &RunAll, _: &mut Settings) -> Result<Vec<Group>> {
-        Err(UsageError(
-            "the load-work section runs under `avt-harness load --vary work`, not run-all".into(),
-        )
-        .into())
+        Ok(Vec::new())
     }
 
     fn columns(&self) -> Vec<Column> {
