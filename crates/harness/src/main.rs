@@ -47,7 +47,7 @@ enum Command {
     #[command(after_help = EXIT_STATUS)]
     Sweep(SweepArgs),
     /// The mixed example under load: p99 latency and achieved rate from 10% to 120% of the
-    /// measured capacity, with charts
+    /// measured capacity, with charts (--vary work: at one load, over the CPU per request)
     #[command(after_help = EXIT_STATUS)]
     Load(LoadArgs),
     /// A stand-in example with known behaviour, for the harness's own tests
@@ -70,6 +70,10 @@ enum Command {
         run_all: PathBuf,
         #[arg(long, value_name = "JSON")]
         sweep: Option<PathBuf>,
+        /// The work sweep's results (`load --vary work`): the line on computing in async
+        /// tasks states its measured threshold
+        #[arg(long, value_name = "JSON")]
+        load_work: Option<PathBuf>,
     },
 }
 
@@ -106,10 +110,18 @@ fn try_main(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Guide { run_all, sweep } => {
+        Command::Guide { run_all, sweep, load_work } => {
             let run_all = sink::load(&run_all)?;
             let sweep = sweep.map(|p| sink::load(&p)).transpose()?;
-            match sink::to_stdout(&avt_harness::commands::guide::guide(&run_all, sweep.as_ref())) {
+            let work = load_work.map(|p| sink::load(&p)).transpose()?;
+            let sections = avt_harness::sections::all();
+            let guide = avt_harness::commands::guide::guide_given(
+                &sections,
+                &run_all,
+                sweep.as_ref(),
+                work.as_ref(),
+            );
+            match sink::to_stdout(&guide) {
                 Ok(()) => Ok(ExitCode::SUCCESS),
                 // `| head`: the reader has what it wanted; quiet, as a SIGPIPE would be.
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {

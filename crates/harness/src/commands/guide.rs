@@ -14,7 +14,25 @@ pub fn guide(run_all: &Results, sweep: Option<&Results>) -> String {
 
 /// The guide with the lines of `sections`, each section's in the list's order.
 pub fn guide_of(sections: &Sections<'_>, run_all: &Results, sweep: Option<&Results>) -> String {
-    let lines: Vec<String> = sections.0.iter().flat_map(|s| s.guide(run_all, sweep)).collect();
+    guide_given(sections, run_all, sweep, None)
+}
+
+/// The guide, where the work sweep's results (`load --vary work`) are given too: the line on
+/// computing in async tasks then states its measured threshold.
+pub fn guide_given(
+    sections: &Sections<'_>,
+    run_all: &Results,
+    sweep: Option<&Results>,
+    work: Option<&Results>,
+) -> String {
+    let lines: Vec<String> = sections
+        .0
+        .iter()
+        .flat_map(|s| match work {
+            Some(work) => s.guide_with_work(run_all, sweep, work),
+            None => s.guide(run_all, sweep),
+        })
+        .collect();
     let mut out =
         String::from("| if your program … | choose | because (measured) |\n|---|---|---|\n");
     for line in lines {

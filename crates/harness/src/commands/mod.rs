@@ -3,6 +3,7 @@
 
 pub mod guide;
 pub mod load;
+pub mod load_work;
 pub mod run_all;
 pub mod sweep;
 

@@ -97,6 +97,9 @@ pub struct Settings {
     /// load sweep).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub mixed: Option<MixedSettings>,
+    /// `load --vary work`: the load, and each point's CPU per request and capacity.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub load_work: Option<WorkSweep>,
 }
 
 /// The runs of one section's rows, where they differ from the command's.
@@ -185,5 +188,44 @@ impl MixedSettings {
     /// `row`'s offered load, a fraction of its capacity.
     pub fn load_of(&self, row: &RowSummary) -> Option<f64> {
         Some(row.params.rate? / self.capacity(row)?.per_s)
+    }
+}
+
+/// The sweep over the CPU a request costs (`load --vary work`), as the results record it: one
+/// load, and per point the W that gave it and the capacity measured at that W.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkSweep {
+    /// The offered load, a fraction of each point's measured capacity.
+    pub load: f64,
+    /// The fetch wait, ms; the deadline of each run, ms; seconds of arrivals per run.
+    pub delay_ms: u64,
+    pub deadline_ms: u64,
+    pub seconds: f64,
+    /// The wake probe's period, µs.
+    pub probe_us: u64,
+    /// The highest arrival rate a run is given (Rust, Python): below it the load holds; at
+    /// the cheapest points the rate is capped there, and the load is lower.
+    pub rate_cap: (f64, f64),
+    pub points: Vec<WorkPoint>,
+}
+
+/// One point of the work sweep: the CPU a request was meant to cost, and what was measured.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct WorkPoint {
+    /// The CPU per request asked for, µs.
+    pub cpu_us: f64,
+    pub rust: Capacity,
+    /// The Python rows' own W and capacity, when they ran.
+    pub python: Option<Capacity>,
+}
+
+impl WorkSweep {
+    /// The capacity `row` ran against: the point whose W it counted (Rust's or Python's).
+    pub fn capacity(&self, row: &RowSummary) -> Option<Capacity> {
+        let work = row.params.work?;
+        self.points.iter().find_map(|p| {
+            let c = if row.python { p.python? } else { p.rust };
+            (c.work == work).then_some(c)
+        })
     }
 }

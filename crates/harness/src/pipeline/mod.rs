@@ -89,6 +89,18 @@ pub trait Plugin: Sync {
         let _ = (run_all, sweep);
         Vec::new()
     }
+    /// Its lines of the guide where the work sweep's results (`load --vary work`) are given
+    /// too, for a line that states the threshold that sweep measures; by default, its lines
+    /// without them.
+    fn guide_with_work(
+        &self,
+        run_all: &Results,
+        sweep: Option<&Results>,
+        work: &Results,
+    ) -> Vec<String> {
+        let _ = work;
+        self.guide(run_all, sweep)
+    }
     /// Its rows make requests to the delay server under `--source tcp` (and so are what
     /// `--source tcp` runs by default).
     fn uses_server(&self) -> bool {

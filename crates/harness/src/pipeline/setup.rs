@@ -27,6 +27,8 @@ pub enum Command {
     Sweep,
     /// The mixed example's load sweep.
     Load,
+    /// The mixed example at one load, over the CPU a request costs (`load --vary work`).
+    LoadWork,
 }
 
 impl Command {
@@ -35,6 +37,7 @@ impl Command {
             Command::RunAll => "run-all",
             Command::Sweep => "sweep",
             Command::Load => "load",
+            Command::LoadWork => "load-work",
         }
     }
 }
@@ -199,6 +202,7 @@ impl Setup {
             rounds: Vec::new(),
             sweep: None,
             mixed: None,
+            load_work: None,
         }
     }
 }

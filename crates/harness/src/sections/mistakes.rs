@@ -79,6 +79,17 @@ impl Plugin for Mistakes {
         [blocking_call(run_all), cpu_in_tasks(run_all)].into_iter().flatten().collect()
     }
 
+    /// With a work sweep, the line on computing in tasks states the threshold it measured.
+    fn guide_with_work(
+        &self,
+        run_all: &Results,
+        _: Option<&Results>,
+        work: &Results,
+    ) -> Vec<String> {
+        let cpu = crate::sections::mixed_work::guide_line(work).or_else(|| cpu_in_tasks(run_all));
+        [blocking_call(run_all), cpu].into_iter().flatten().collect()
+    }
+
     fn columns(&self) -> Vec<Column> {
         vec![NAMED, WALL_MEDIAN, VS, TICK_P99, TICK_MAX, WORKERS, THREADS, RSS, CPU, VERIFIED, RUNS]
     }

@@ -48,16 +48,17 @@ pub const LOAD: f64 = 0.5;
 pub const LOADS: [f64; 7] = [0.10, 0.25, 0.50, 0.75, 0.90, 1.00, 1.20];
 
 /// The mixed rows' names: the approach and its variant ("async-std current-thread").
-const WAY: Column =
+pub(crate) const WAY: Column =
     Column::new("approach", Some(("approach", Width::Left(24))), |r, _, _| r.approach.clone());
-const P50: Column =
+pub(crate) const P50: Column =
     Column::metric("p50 ms", Some(("p50 ms", Width::Right(7))), "latency.p50_us", us_as_ms);
-const P99: Column =
+pub(crate) const P99: Column =
     Column::metric("p99 ms", Some(("p99 ms", Width::Right(7))), "latency.p99_us", us_as_ms);
 const MAX_LATENCY: Column =
     Column::metric("max ms", Some(("max ms", Width::Right(7))), "latency.max_us", us_as_ms);
-const LATE: Column = Column::metric("late", Some(("late", Width::Right(5))), "late", count);
-const ACHIEVED: Column =
+pub(crate) const LATE: Column =
+    Column::metric("late", Some(("late", Width::Right(5))), "late", count);
+pub(crate) const ACHIEVED: Column =
     Column::metric("achieved /s", Some(("got /s", Width::Right(6))), "achieved_rate", |v| {
         format!("{v:.0}")
     });
@@ -220,7 +221,7 @@ pub fn params(
 
 /// Runs `program prefix… mixed` with no wait, every request due at once, on one thread,
 /// `requests` of them and then one; gives the CPU ms of one request.
-fn cost_ms(
+pub fn cost_ms(
     program: &Path,
     prefix: &[String],
     variant: &str,

@@ -5,9 +5,12 @@
 pub mod cancel;
 pub mod cancel_chart;
 pub mod cpu;
+pub mod crossover;
 pub mod io;
 pub mod mistakes;
 pub mod mixed;
+pub mod mixed_work;
+pub mod mixed_work_charts;
 pub mod scale;
 pub mod shared;
 pub mod switch;
@@ -33,6 +36,7 @@ pub const ALL: &[&dyn Plugin] = &[
     &mixed::Mixed,
     &scale::Scale,
     &cancel::Cancel,
+    &mixed_work::LoadWork,
 ];
 
 /// Every section, as the pipeline takes them.
