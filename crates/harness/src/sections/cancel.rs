@@ -498,9 +498,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_way_is_known_and_s_is_past_d_and_the_grace() {
+    fn the_slow_fetches_outlast_the_grace_and_the_fast_ones_the_deadline() {
         for s in [SIZES, QUICK] {
-            assert!(s.slow_ms > 2 * (s.deadline_ms + s.grace_ms), "{s:?}");
+            // A mistake's slow fetches must still be running at the second look.
+            assert!(s.slow_ms >= s.deadline_ms + s.grace_ms + 200, "{s:?}");
             assert!(s.delay_ms * 4 < s.deadline_ms, "{s:?}");
         }
         assert_eq!(SIZES.fast(), 15);
