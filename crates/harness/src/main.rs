@@ -13,10 +13,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use avt_harness::commands::guide::guide_of;
 use avt_harness::commands::load::{LoadArgs, load};
 use avt_harness::commands::run_all::{RunAllArgs, run_all};
 use avt_harness::commands::sweep::{SweepArgs, sweep};
 use avt_harness::model::plan::UsageError;
+use avt_harness::pipeline::Samples;
 use avt_harness::pipeline::setup::CLOSED_PIPE;
 use avt_harness::run::measure;
 use avt_harness::{note, sink};
@@ -70,6 +72,9 @@ enum Command {
         run_all: PathBuf,
         #[arg(long, value_name = "JSON")]
         sweep: Option<PathBuf>,
+        /// The tcp sweep's results (`sweep --source tcp`): real sockets beside the sleeps
+        #[arg(long, value_name = "JSON")]
+        sweep_tcp: Option<PathBuf>,
         /// The work sweep's results (`load --vary work`): the line on computing in async
         /// tasks states its measured threshold
         #[arg(long, value_name = "JSON")]
@@ -110,17 +115,17 @@ fn try_main(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Guide { run_all, sweep, load_work } => {
-            let run_all = sink::load(&run_all)?;
-            let sweep = sweep.map(|p| sink::load(&p)).transpose()?;
-            let work = load_work.map(|p| sink::load(&p)).transpose()?;
-            let sections = avt_harness::sections::all();
-            let guide = avt_harness::commands::guide::guide_given(
-                &sections,
-                &run_all,
-                sweep.as_ref(),
-                work.as_ref(),
-            );
+        Command::Guide { run_all, sweep, sweep_tcp, load_work } => {
+            let load = |p: Option<PathBuf>| p.map(|p| sink::load(&p)).transpose();
+            let (run_all, sweep) = (sink::load(&run_all)?, load(sweep)?);
+            let (sweep_tcp, load_work) = (load(sweep_tcp)?, load(load_work)?);
+            let samples = Samples {
+                run_all: &run_all,
+                sweep: sweep.as_ref(),
+                sweep_tcp: sweep_tcp.as_ref(),
+                load_work: load_work.as_ref(),
+            };
+            let guide = guide_of(&avt_harness::sections::all(), &samples);
             match sink::to_stdout(&guide) {
                 Ok(()) => Ok(ExitCode::SUCCESS),
                 // `| head`: the reader has what it wanted; quiet, as a SIGPIPE would be.

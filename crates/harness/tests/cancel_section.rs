@@ -9,7 +9,7 @@ mod common;
 use avt_harness::model::group::RunRecord;
 use avt_harness::model::measurement::Measurement;
 use avt_harness::outcome::{Expect, Failure};
-use avt_harness::pipeline::Plugin;
+use avt_harness::pipeline::{Plugin, Samples};
 use avt_harness::plan::{Approach, Contender, Example, Section};
 use avt_harness::sections::cancel::{Cancel, QUICK, judge};
 use common::{assert_svg, harness, python_or_note};
@@ -92,7 +92,7 @@ fn quick_cancel_over_the_real_crates_meets_every_rows_expectation() {
     assert_svg(&out_dir.join("run-all-cancel.svg"), &names);
 
     // The guide's line, every number read from these results.
-    let guide = Cancel.guide(&results, None);
+    let guide = Cancel.guide(&Samples::run_all(&results));
     let [line] = &guide[..] else { panic!("one guide line: {guide:?}") };
     assert!(line.starts_with("| must give up slow calls at a deadline |"), "{line}");
     assert!(line.contains("(docs/cancellation.md)"), "{line}");
@@ -108,7 +108,7 @@ fn a_results_file_without_cancel_rows_gives_no_guide_line() {
     let Ok(json) = std::fs::read_to_string(sample.join("run-all.json")) else { return };
     let results: avt_harness::Results = serde_json::from_str(&json).unwrap();
     if results.groups.iter().all(|g| g.section != Section::Cancel) {
-        assert!(Cancel.guide(&results, None).is_empty());
+        assert!(Cancel.guide(&Samples::run_all(&results)).is_empty());
     }
 }
 

@@ -8,6 +8,7 @@ use std::process::Command;
 
 use avt_harness::Results;
 use avt_harness::outcome::Expect;
+use avt_harness::pipeline::Samples;
 use avt_harness::sections::crossover::{Figures, Pair, Pays, crossover};
 use common::{HARNESS, assert_svg, temp_dir};
 
@@ -81,8 +82,9 @@ fn a_tiny_work_sweep_writes_load_work_files_charts_and_the_crossover() {
         serde_json::from_str(&std::fs::read_to_string(sample.join("run-all.json")).unwrap())
             .unwrap();
     let sections = avt_harness::sections::all();
-    let plain = avt_harness::guide::guide_of(&sections, &run_all, None);
-    let given = avt_harness::guide::guide_given(&sections, &run_all, None, Some(&results));
+    let plain = avt_harness::guide::guide_of(&sections, &Samples::run_all(&run_all));
+    let samples = Samples { load_work: Some(&results), ..Samples::run_all(&run_all) };
+    let given = avt_harness::guide::guide_of(&sections, &samples);
     let line = |guide: &str| {
         guide.lines().find(|l| l.starts_with("| computes inside async tasks")).unwrap().to_string()
     };
@@ -144,5 +146,28 @@ fn bad_input_is_one_line_and_exit_2() {
         assert_eq!(run.status.code(), Some(2), "{args:?}: {stderr}");
         assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
     }
+    let _ = std::fs::remove_dir_all(out_dir);
+}
+
+/// A point the machine cannot serve at the chosen load (too few requests in the time given)
+/// is a usage error found after measuring W: one line, exit 2, nothing written.
+#[test]
+fn a_work_range_the_machine_cannot_serve_is_one_line_and_exit_2() {
+    let out_dir = temp_dir("load-work-unserved");
+    let args = ["--vary", "work", "--cpu-us", "20000", "--seconds", "0.1", "--threads", "2"];
+    let run = Command::new(HARNESS)
+        .args(["load", "--out", out_dir.to_str().unwrap(), "--only", "std-threads", "--no-python"])
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    let error: Vec<&str> = stderr.lines().filter(|l| l.contains("error")).collect();
+    assert_eq!(error.len(), 1, "{stderr}");
+    assert!(
+        error[0].contains("--cpu-us 20000") && error[0].contains("raise --seconds"),
+        "{stderr}"
+    );
+    assert!(!out_dir.join("load-work.json").exists());
     let _ = std::fs::remove_dir_all(out_dir);
 }

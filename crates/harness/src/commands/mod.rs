@@ -22,7 +22,7 @@ pub struct SharedArgs {
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<Approach>,
     /// Only these sections (comma-separated; --examples is another name for it)
-    /// [default: run-all io,cpu,mistakes,shared; sweep io,cpu; with --source tcp: io]
+    /// [default: run-all every section; sweep io,cpu; with --source tcp: io]
     #[arg(long, visible_alias = "examples", value_parser = sections::parser(), value_delimiter = ',')]
     pub sections: Vec<Section>,
     /// io: wait on a timer (the article's) or on real requests to a delay server

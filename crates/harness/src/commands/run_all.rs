@@ -18,11 +18,12 @@ use crate::sections;
 /// Options of `run-all`.
 #[derive(Args, Debug)]
 pub struct RunAllArgs {
-    /// Counted runs per row [default: 5; mistakes 2, shared and mixed 3, scale 2; --quick: 1]
+    /// Counted runs per row [default: 5 (io, cpu); mistakes, switch, cancel and scale 2,
+    /// mixed 3, shared 5; --quick: 1]
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1000))]
     runs: Option<u64>,
-    /// Uncounted warm-up runs per row, before the counted ones [default: 1; mistakes,
-    /// shared, mixed and scale 0; --quick: 0]
+    /// Uncounted warm-up runs per row, before the counted ones [default: 1 (io, cpu); the
+    /// other sections 0; --quick: 0]
     #[arg(long, value_parser = clap::value_parser!(u64).range(0..=100))]
     warmup: Option<u64>,
     /// io: fetches per run [default: 3, the article's; --quick: 20]
@@ -88,5 +89,5 @@ pub fn run_all(args: RunAllArgs) -> Result<ExitCode> {
 
 /// run-all's sections when none are asked for: every one, in the order their groups run.
 fn run_all_sections() -> Vec<Section> {
-    sections::all().in_run_order().map(|s| s.section()).collect()
+    sections::all().in_run_order().filter(|s| s.in_run_all()).map(|s| s.section()).collect()
 }

@@ -61,7 +61,12 @@ impl Environment {
             crates: locked_versions(
                 &fs::read_to_string(root.join("Cargo.lock")).unwrap_or_default(),
             ),
-            git_commit: git(&["rev-parse", "--short=12", "HEAD"]).unwrap_or_else(unknown),
+            // Binaries run away from their checkout (scripts/run-16-cores.sh) are told it.
+            git_commit: std::env::var("AVT_GIT_COMMIT")
+                .ok()
+                .filter(|c| !c.is_empty())
+                .or_else(|| git(&["rev-parse", "--short=12", "HEAD"]))
+                .unwrap_or_else(unknown),
             git_dirty: git(&["status", "--porcelain", "--untracked-files=no"])
                 .is_some_and(|s| !s.is_empty()),
             python,

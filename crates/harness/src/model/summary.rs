@@ -69,7 +69,8 @@ pub struct RowSummary {
     pub speedup: Option<f64>,
     /// cpu: speedup ÷ threads.
     pub efficiency: Option<f64>,
-    /// The wall time spread is above [`NOISY_SPREAD`].
+    /// The spread of its noise figure (the wall time, or its group's `noise_on`) is above
+    /// [`NOISY_SPREAD`].
     pub noisy: bool,
 }
 
@@ -96,6 +97,10 @@ pub struct GroupSummary {
     /// The result every run was checked against (the key is `expected` in results files).
     pub expected: Reference,
     pub rows: Vec<RowSummary>,
+    /// The report's figure (a metric key) whose spread marks a row as noisy, where the
+    /// section said so; None: the wall time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub noise_on: Option<String>,
 }
 
 impl GroupSummary {
@@ -106,6 +111,15 @@ impl GroupSummary {
     /// The row its speedups are measured against, if it has one.
     pub fn baseline(&self) -> Option<&RowSummary> {
         self.rows.iter().find(|r| r.baseline)
+    }
+
+    /// Marks as noisy the rows whose `key` figure spreads (max ÷ min) over
+    /// [`NOISY_SPREAD`] across their counted runs, in place of their wall time.
+    pub fn noisy_on(&mut self, key: &str) {
+        for row in &mut self.rows {
+            row.noisy = row.metrics.get(key).is_some_and(|s| s.spread() > NOISY_SPREAD);
+        }
+        self.noise_on = Some(key.into());
     }
 }
 
@@ -119,11 +133,13 @@ struct StoredGroup {
     example: Example,
     expected: Reference,
     rows: Vec<RowSummary>,
+    #[serde(default)]
+    noise_on: Option<String>,
 }
 
 impl From<StoredGroup> for GroupSummary {
     fn from(stored: StoredGroup) -> Self {
-        let StoredGroup { label, section, example, expected, mut rows } = stored;
+        let StoredGroup { label, section, example, expected, mut rows, noise_on } = stored;
         let section = section.unwrap_or_else(|| {
             // An older file: its tables were its example's, and its rows' roles followed
             // from their names. This is the only place a name decides what a row is.
@@ -133,6 +149,6 @@ impl From<StoredGroup> for GroupSummary {
             }
             Section::of_example(example)
         });
-        GroupSummary { label, section, example, expected, rows }
+        GroupSummary { label, section, example, expected, rows, noise_on }
     }
 }

@@ -24,6 +24,26 @@ use crate::render::markdown::markdown;
 use crate::render::pivot::Pivot;
 use crate::sink;
 
+/// The committed results the README's guide reads: run-all's, and those of the other
+/// commands where given.
+#[derive(Clone, Copy)]
+pub struct Samples<'a> {
+    pub run_all: &'a Results,
+    /// `sweep` (sleeps).
+    pub sweep: Option<&'a Results>,
+    /// `sweep --source tcp`: real sockets.
+    pub sweep_tcp: Option<&'a Results>,
+    /// `load --vary work`: the threshold for computing inline.
+    pub load_work: Option<&'a Results>,
+}
+
+impl<'a> Samples<'a> {
+    /// Run-all's results alone.
+    pub fn run_all(run_all: &'a Results) -> Samples<'a> {
+        Samples { run_all, sweep: None, sweep_tcp: None, load_work: None }
+    }
+}
+
 /// A section as the pipeline sees it: its groups in run-all, what its tables show and what it
 /// notes under them, what a run of its rows costs, what it reads of its rows' reports, its
 /// charts and its lines of the guide. (The sweep's and the load sweep's groups are built by
@@ -83,23 +103,22 @@ pub trait Plugin: Sync {
         Ok(Vec::new())
     }
     /// Its lines of the README's guide ("if your program …, choose …, because …"), every
-    /// number read from run-all's results and, where given, the sweep's; a line whose rows
-    /// the results lack is left out.
-    fn guide(&self, run_all: &Results, sweep: Option<&Results>) -> Vec<String> {
-        let _ = (run_all, sweep);
+    /// number read from the samples; a line whose rows the samples lack is left out.
+    fn guide(&self, samples: &Samples<'_>) -> Vec<String> {
+        let _ = samples;
         Vec::new()
     }
-    /// Its lines of the guide where the work sweep's results (`load --vary work`) are given
-    /// too, for a line that states the threshold that sweep measures; by default, its lines
-    /// without them.
-    fn guide_with_work(
-        &self,
-        run_all: &Results,
-        sweep: Option<&Results>,
-        work: &Results,
-    ) -> Vec<String> {
-        let _ = work;
-        self.guide(run_all, sweep)
+    /// Whether run-all runs it, and so `--sections` offers it (a study with its own command
+    /// does not).
+    fn in_run_all(&self) -> bool {
+        true
+    }
+    /// The report's figure (a metric key) whose spread over the counted runs marks one of
+    /// `group`'s rows as noisy, where the wall time is not the figure its table is about
+    /// (start-up blurs a short in-process measurement); None: the wall time.
+    fn noise_on(&self, group: &Group) -> Option<&'static str> {
+        let _ = group;
+        None
     }
     /// Its rows make requests to the delay server under `--source tcp` (and so are what
     /// `--source tcp` runs by default).

@@ -93,7 +93,11 @@ impl Setup {
                     sections,
                 ));
             }
-            summaries.push(summary::summarize(index, group, &reference, &runner.records));
+            let mut summary = summary::summarize(index, group, &reference, &runner.records);
+            if let Some(key) = sections.get(group.section).and_then(|p| p.noise_on(group)) {
+                summary.noisy_on(key);
+            }
+            summaries.push(summary);
             if index == last {
                 break;
             }

@@ -97,7 +97,10 @@ impl Column {
     fn cell(&self, row: &RowSummary, group: &GroupSummary, form: Form) -> String {
         match self.cell {
             Cell::Row(cell) => cell(row, group, form),
-            Cell::Metric(key, format) => figure(&row.metrics.get(key).copied(), format, form),
+            Cell::Metric(key, format) => {
+                figure(&row.metrics.get(key).copied(), format, form)
+                    + noise_mark(row, group, Some(key), form)
+            }
         }
     }
 }
@@ -127,13 +130,8 @@ pub fn figure(stat: &Option<Stat>, f: fn(f64) -> String, form: Form) -> String {
 pub const APPROACH: Column =
     Column::new("approach", Some(("approach", Width::Left(17))), |r, _, _| r.approach.clone());
 pub const WALL: Column =
-    Column::new("wall ms", Some(("wall ms", Width::Left(20))), |r, _, form| {
-        let mark = match (r.noisy, form) {
-            (false, _) => "",
-            (true, Form::Terminal) => "*",
-            (true, Form::Markdown) => " \\*",
-        };
-        range(&r.wall_ms, ms) + mark
+    Column::new("wall ms", Some(("wall ms", Width::Left(20))), |r, g, form| {
+        range(&r.wall_ms, ms) + noise_mark(r, g, None, form)
     });
 pub const X_IDEAL: Column =
     Column::new("× ideal", Some(("×ideal", Width::Right(7))), |r, _, _| times(r.x_ideal));
@@ -167,14 +165,18 @@ pub const SWITCHES: Column = Column::new(
 pub const RUNS: Column = Column::new("runs", None, |r, _, _| r.runs.to_string());
 /// Wall time: the median alone on the terminal (the range in Markdown).
 pub const WALL_MEDIAN: Column =
-    Column::new("wall ms", Some(("wall ms", Width::Right(8))), |r, _, form| {
-        let mark = match (r.noisy, form) {
-            (false, _) => "",
-            (true, Form::Terminal) => "*",
-            (true, Form::Markdown) => " \\*",
-        };
-        figure(&r.wall_ms, ms, form) + mark
+    Column::new("wall ms", Some(("wall ms", Width::Right(8))), |r, g, form| {
+        figure(&r.wall_ms, ms, form) + noise_mark(r, g, None, form)
     });
+
+/// The noisy row's mark, on the figure its group is flagged on (`key`; None: the wall time).
+fn noise_mark(r: &RowSummary, g: &GroupSummary, key: Option<&str>, form: Form) -> &'static str {
+    match (r.noisy && g.noise_on.as_deref() == key, form) {
+        (false, _) => "",
+        (true, Form::Terminal) => "*",
+        (true, Form::Markdown) => " \\*",
+    }
+}
 /// The worker threads the example says it ran the work on (current-thread: 1).
 pub const WORKERS: Column = Column::new("workers", Some(("T", Width::Right(3))), |r, _, _| {
     r.worker_threads.map_or("-".into(), |t| t.to_string())
@@ -267,6 +269,7 @@ mod tests {
             example: Example::Io,
             expected: Reference { checksum: None, source: "first result".into(), result: None },
             rows,
+            noise_on: None,
         }
     }
 

@@ -72,8 +72,9 @@ pub(crate) fn footnotes(r: &Results, layout: &dyn Layout) -> String {
     if rows().any(|row| row.noisy) {
         let _ = writeln!(
             notes,
-            "\n* wall time spread (max ÷ min) above {NOISY_SPREAD:.2}: a noisy row; more --runs or \
-             a quieter machine help."
+            "\n* spread (max ÷ min) over the counted runs above {NOISY_SPREAD:.2}, of the figure the \
+             mark is on (the wall time, unless a section measures its rows in-process): a noisy \
+             row; more --runs or a quieter machine help."
         );
     }
     if r.environment.profile != "release" {

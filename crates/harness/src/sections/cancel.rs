@@ -19,7 +19,7 @@ use crate::model::plan::{Approach, Contender, Example, Row, Section};
 use crate::model::results::{Kind, Results, SectionRounds, Settings};
 use crate::model::summary::RowSummary;
 use crate::pipeline::setup::Setup;
-use crate::pipeline::{Plugin, RunAll};
+use crate::pipeline::{Plugin, RunAll, Samples};
 use crate::progress::estimate::Cost;
 use crate::render::columns::{Column, Form, RUNS, THREADS, WALL_MEDIAN, Width, figure};
 use crate::render::format::{count, ms};
@@ -297,8 +297,8 @@ impl Plugin for Cancel {
         }
     }
 
-    fn guide(&self, run_all: &Results, _: Option<&Results>) -> Vec<String> {
-        give_up(run_all).into_iter().collect()
+    fn guide(&self, s: &Samples<'_>) -> Vec<String> {
+        give_up(s.run_all).into_iter().collect()
     }
 }
 

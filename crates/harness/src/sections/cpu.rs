@@ -9,7 +9,7 @@ use crate::model::plan::{Contender, CpuParams, Example, Section, python_cpu};
 use crate::model::results::{Kind, Results, Settings};
 use crate::model::summary::{GroupSummary, RowSummary};
 use crate::pipeline::setup::Setup;
-use crate::pipeline::{Plugin, RunAll};
+use crate::pipeline::{Plugin, RunAll, Samples};
 use crate::render::chart::bars::{Panel, bars};
 use crate::render::chart::kit::{Entry, IDEAL, grouped, machine, points, series};
 use crate::render::chart::line::{Frame, Line, line_chart};
@@ -60,8 +60,8 @@ impl Plugin for Cpu {
         Ok(setup.cpu_groups(plan.cpu, plan.threads))
     }
 
-    fn guide(&self, run_all: &Results, _: Option<&Results>) -> Vec<String> {
-        cpu_bound(run_all).into_iter().collect()
+    fn guide(&self, s: &Samples<'_>) -> Vec<String> {
+        cpu_bound(s.run_all).into_iter().collect()
     }
 
     fn columns(&self) -> Vec<Column> {

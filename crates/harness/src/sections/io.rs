@@ -4,12 +4,12 @@
 use anyhow::Result;
 use avt_common::Params;
 
-use crate::model::group::Group;
+use crate::model::group::{Group, SERVER_CPU_MS};
 use crate::model::plan::{Contender, Example, Row, Section};
 use crate::model::results::{Kind, Results, Settings};
 use crate::model::summary::{GroupSummary, RowSummary};
 use crate::pipeline::setup::Setup;
-use crate::pipeline::{Plugin, RunAll};
+use crate::pipeline::{Plugin, RunAll, Samples};
 use crate::render::chart::bars::{Panel, bars};
 use crate::render::chart::kit::{
     Entry, IDEAL, grouped, last, log_axis, machine, number, points, series,
@@ -20,7 +20,7 @@ use crate::render::columns::{
 };
 use crate::render::pivot::Pivot;
 use crate::render::{bytes, ms, times};
-use crate::sections::{METHOD, guide_row};
+use crate::sections::{METHOD, guide_row, metric};
 use crate::summary;
 use crate::summary::bytes_per_task;
 
@@ -74,8 +74,8 @@ impl Plugin for Io {
         true
     }
 
-    fn guide(&self, run_all: &Results, sweep: Option<&Results>) -> Vec<String> {
-        [few_waits(run_all), many_waits(sweep)].into_iter().flatten().collect()
+    fn guide(&self, s: &Samples<'_>) -> Vec<String> {
+        [few_waits(s.run_all), many_waits(s.sweep, s.sweep_tcp)].into_iter().flatten().collect()
     }
 
     fn overview(&self, r: &Results) -> Option<Panel> {
@@ -245,6 +245,7 @@ impl Setup {
 
 /// Where the io lines of the guide point for the scaling.
 const SCALING: &str = "docs/scaling.md";
+const IO_PAGE: &str = "docs/io-and-memory.md";
 
 fn few_waits(r: &Results) -> Option<String> {
     let std = guide_row(r, Section::Io, "std-threads")?;
@@ -261,38 +262,71 @@ fn few_waits(r: &Results) -> Option<String> {
     ))
 }
 
-fn many_waits(sweep: Option<&Results>) -> Option<String> {
-    let r = sweep?;
+fn many_waits(sweep: Option<&Results>, tcp: Option<&Results>) -> Option<String> {
+    let sleep = largest_thread_point(sweep?)?;
+    let ceiling =
+        sleep.ceiling.map_or(String::new(), |t| format!("; std threads stop at {t} threads here"));
+    let sockets = tcp.and_then(largest_thread_point).map_or(String::new(), |p| {
+        let server = p.server_cpu_ms.map_or(String::new(), |(lo, hi)| {
+            format!(", the delay server on the same CPUs using {lo:.0}–{hi:.0} ms of CPU")
+        });
+        format!(
+            "; over real sockets (tcp sweep) at {} connections a task costs {:.0}–{:.0} B, a \
+             thread {:.0} B, in {:.2}–{:.2}× against {:.2}× of one wait{server}",
+            p.n, p.tasks.0, p.tasks.1, p.thread, p.tasks_x.0, p.tasks_x.1, p.thread_x
+        )
+    });
+    Some(format!(
+        "| keeps 10 000 or more waits in flight | an async runtime (tokio, smol) | at {} in flight \
+         a task costs {:.0}–{:.0} B, a thread {:.0} B{ceiling}{sockets} ([scaling]({SCALING}), \
+         [io and memory]({IO_PAGE})) |",
+        sleep.n, sleep.tasks.0, sleep.tasks.1, sleep.thread
+    ))
+}
+
+/// A sweep's largest point std threads reached, and what threads and tasks cost there.
+struct ThreadPoint {
+    n: u64,
+    /// Bytes per thread, and per task (least, most of tokio, async-std and smol).
+    thread: f64,
+    tasks: (f64, f64),
+    /// Wall time ÷ one wait.
+    thread_x: f64,
+    tasks_x: (f64, f64),
+    /// The delay server's CPU time over the rows at that point (tcp), least and most.
+    server_cpu_ms: Option<(f64, f64)>,
+    /// "started 16247 of …": where std threads stopped.
+    ceiling: Option<u64>,
+}
+
+fn largest_thread_point(r: &Results) -> Option<ThreadPoint> {
     let io: Vec<&GroupSummary> = r.groups.iter().filter(|g| g.section == Section::Io).collect();
-    // The largest point std threads reached, and each contender's bytes per task there.
-    let std = io
-        .iter()
-        .flat_map(|g| &g.rows)
+    let rows = || io.iter().flat_map(|g| &g.rows);
+    let std = rows()
         .filter(|row| row.approach == "std-threads" && row.max_rss_kib.is_some())
         .max_by_key(|row| row.params.tasks)?;
     let n = std.params.tasks?;
     let at = |approach: &str| {
-        io.iter()
-            .flat_map(|g| &g.rows)
-            .find(|row| row.approach == approach && row.params.tasks == Some(n))
-            .and_then(|row| bytes_per_task(row, &io))
+        rows().find(|row| row.approach == approach && row.params.tasks == Some(n) && !row.failed())
     };
+    let range = |v: Vec<f64>| {
+        (!v.is_empty())
+            .then(|| v.iter().fold((f64::MAX, 0.0_f64), |(lo, hi), &b| (lo.min(b), hi.max(b))))
+    };
+    let runtimes: Vec<&RowSummary> =
+        ["tokio", "async-std", "smol"].iter().filter_map(|a| at(a)).collect();
     let thread = at("std-threads")?;
-    let tasks: Vec<f64> = ["tokio", "async-std", "smol"].iter().filter_map(|a| at(a)).collect();
-    let (lo, hi) = tasks.iter().fold((f64::MAX, 0.0_f64), |(lo, hi), &b| (lo.min(b), hi.max(b)));
-    let ceiling = io
-        .iter()
-        .flat_map(|g| &g.rows)
-        .filter(|row| row.approach == "std-threads")
-        .find_map(|row| started_threads(&row.failure.as_ref()?.to_string()));
-    let ceiling =
-        ceiling.map_or(String::new(), |t| format!("; std threads stop at {t} threads here"));
-    (!tasks.is_empty()).then(|| {
-        format!(
-            "| keeps 10 000 or more waits in flight | an async runtime (tokio, smol) | at {n} in \
-             flight a task costs {lo:.0}–{hi:.0} B, a thread {thread:.0} B{ceiling} \
-             ([scaling]({SCALING})) |"
-        )
+    let at_n = || runtimes.iter().copied().chain([thread]);
+    Some(ThreadPoint {
+        n: n as u64,
+        thread: bytes_per_task(thread, &io)?,
+        tasks: range(runtimes.iter().filter_map(|row| bytes_per_task(row, &io)).collect())?,
+        thread_x: thread.x_ideal?,
+        tasks_x: range(runtimes.iter().filter_map(|row| row.x_ideal).collect())?,
+        server_cpu_ms: range(at_n().filter_map(|row| metric(row, SERVER_CPU_MS)).collect()),
+        ceiling: rows()
+            .filter(|row| row.approach == "std-threads")
+            .find_map(|row| started_threads(&row.failure.as_ref()?.to_string())),
     })
 }
 

@@ -11,7 +11,7 @@ use crate::model::plan::{Approach, Contender, CpuParams, Example, IoParams, Sect
 use crate::model::results::{Kind, Results, SectionRounds, Settings};
 use crate::model::summary::RowSummary;
 use crate::pipeline::setup::Setup;
-use crate::pipeline::{Plugin, RunAll};
+use crate::pipeline::{Plugin, RunAll, Samples};
 use crate::render::chart::kit::{
     Area, Entry, FONT, LEGEND_W, Missing, SIZE, colour, de, legend, log_axis, machine, number,
     text, why_missing,
@@ -75,19 +75,11 @@ impl Plugin for Mistakes {
         Ok(groups)
     }
 
-    fn guide(&self, run_all: &Results, _: Option<&Results>) -> Vec<String> {
-        [blocking_call(run_all), cpu_in_tasks(run_all)].into_iter().flatten().collect()
-    }
-
     /// With a work sweep, the line on computing in tasks states the threshold it measured.
-    fn guide_with_work(
-        &self,
-        run_all: &Results,
-        _: Option<&Results>,
-        work: &Results,
-    ) -> Vec<String> {
-        let cpu = crate::sections::mixed_work::guide_line(work).or_else(|| cpu_in_tasks(run_all));
-        [blocking_call(run_all), cpu].into_iter().flatten().collect()
+    fn guide(&self, s: &Samples<'_>) -> Vec<String> {
+        let work = s.load_work.and_then(crate::sections::mixed_work::guide_line);
+        let cpu = work.or_else(|| cpu_in_tasks(s.run_all));
+        [blocking_call(s.run_all), cpu].into_iter().flatten().collect()
     }
 
     fn columns(&self) -> Vec<Column> {

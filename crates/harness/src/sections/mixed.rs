@@ -21,7 +21,7 @@ use crate::model::plan::{Approach, Contender, Example, Python, Row, Section};
 use crate::model::results::{Results, Settings};
 use crate::model::summary::{GroupSummary, RowSummary};
 use crate::pipeline::setup::Setup;
-use crate::pipeline::{Plugin, RunAll};
+use crate::pipeline::{Plugin, RunAll, Samples};
 use crate::render::chart::kit::{
     Entry, IDEAL, Missing, grouped, log_axis, machine, number, series, why_missing,
 };
@@ -104,8 +104,8 @@ impl Plugin for Mixed {
         true
     }
 
-    fn guide(&self, run_all: &Results, _: Option<&Results>) -> Vec<String> {
-        wait_then_compute(run_all).into_iter().collect()
+    fn guide(&self, s: &Samples<'_>) -> Vec<String> {
+        wait_then_compute(s.run_all).into_iter().collect()
     }
 
     fn columns(&self) -> Vec<Column> {

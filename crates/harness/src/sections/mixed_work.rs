@@ -91,9 +91,13 @@ impl Plugin for LoadWork {
     }
 
     /// None: the sweep runs under `avt-harness load --vary work` (ten minutes on 2 cores),
-    /// not as part of run-all, even where every section is asked for.
+    /// not as part of run-all.
     fn run_all(&self, _: &Setup, _: &RunAll, _: &mut Settings) -> Result<Vec<Group>> {
         Ok(Vec::new())
+    }
+
+    fn in_run_all(&self) -> bool {
+        false
     }
 
     fn columns(&self) -> Vec<Column> {

@@ -61,7 +61,8 @@ pub fn terminal(r: &Results) -> String {
 
 /// `--sections`: the names of [`ALL`], each with its help, parsed into a [`Section`].
 pub fn parser() -> impl TypedValueParser<Value = Section> {
-    let names = ALL.iter().map(|p| PossibleValue::new(p.section().name()).help(p.help()));
+    let offered = ALL.iter().filter(|p| p.in_run_all());
+    let names = offered.map(|p| PossibleValue::new(p.section().name()).help(p.help()));
     PossibleValuesParser::new(names).map(|name| named(&name).unwrap_or(Section::Io))
 }
 

@@ -10,13 +10,13 @@ use crate::model::outcome::{Expect, Failure};
 use crate::model::plan::{Approach, Contender, Example, Row, Section, SharedParams};
 use crate::model::results::{Results, SectionRounds, Settings};
 use crate::pipeline::setup::Setup;
-use crate::pipeline::{Plugin, RunAll};
+use crate::pipeline::{Plugin, RunAll, Samples};
 use crate::render::columns::{CPU, Column, RUNS, SWITCHES, THREADS, WALL_MEDIAN, WORKERS, Width};
 use crate::render::{count, grouped};
 use crate::sections::{guide_row, metric, name, rounds, runs_text};
 
 /// Counted runs per row of the shared section.
-pub const SHARED_RUNS: usize = 3;
+pub const SHARED_RUNS: usize = 5;
 /// Increments per worker of the Rust shared rows.
 pub const SHARED_INCREMENTS: u64 = 250_000;
 /// The deadlock rows' watchdog, ms.
@@ -27,12 +27,10 @@ pub const PYTHON_WORKERS: usize = 8;
 /// The same, wide enough for "python-threading (forced-race-locked)".
 const NAMED_WIDE: Column =
     Column::new("approach", Some(("approach", Width::Left(37))), |r, _, _| r.approach.clone());
-const RATE: Column = Column::metric(
-    "increments/s",
-    Some(("incr/s", Width::Right(8))),
-    "increments_per_s",
-    per_second,
-);
+/// The report's increments per second, timed in-process.
+const RATE_KEY: &str = "increments_per_s";
+const RATE: Column =
+    Column::metric("increments/s", Some(("incr/s", Width::Right(8))), RATE_KEY, per_second);
 /// The total as checked against W × M: ✓, the measured total of a race that lost updates, or
 /// "deadlock detected" where the watchdog named it.
 const TOTAL: Column = Column::new("total", Some(("total", Width::Left(17))), |r, g, _| {
@@ -49,6 +47,47 @@ const TOTAL: Column = Column::new("total", Some(("total", Width::Left(17))), |r,
 });
 /// Updates lost (the Python originals report theirs; a Rust row that lost one failed).
 const LOST: Column = Column::metric("lost updates", Some(("lost", Width::Right(6))), "lost", count);
+
+/// What the flagged rows' spread means: W workers on one lock, channel or cache line are
+/// noisy by nature (how often the OS hands it over, and to whom, varies from run to run);
+/// the sharded rows share nothing until the end, so their spread is the machine's.
+fn noisy_by_nature(r: &Results) -> String {
+    let (mut shared, mut sharded) = (Vec::new(), Vec::new());
+    let groups = r.groups.iter().filter(|g| g.noise_on.as_deref() == Some(RATE_KEY));
+    for row in groups.flat_map(|g| &g.rows).filter(|row| row.noisy) {
+        let Some(rate) = row.metrics.get(RATE_KEY) else { continue };
+        let spread = format!(
+            "{} {}–{} ({:.2}×)",
+            row.approach,
+            per_second(rate.min),
+            per_second(rate.max),
+            rate.spread()
+        );
+        // One loop on one thread hands nothing over: its spread is the machine's too.
+        let alone = row.params.variant.as_deref() == Some("sharded")
+            || row.approach.starts_with("python-asyncio");
+        if alone { sharded.push(spread) } else { shared.push(spread) }
+    }
+    let mut notes = String::new();
+    if !shared.is_empty() {
+        notes.push_str(&format!(
+            "\n* noisy by nature: every increment of these rows goes through one shared lock, \
+             channel or cache line, and how often the OS hands it over, and to whom, varies \
+             from run to run; the median is the figure and the range its measured spread \
+             (increments/s, max ÷ min): {}.\n",
+            shared.join("; ")
+        ));
+    }
+    if !sharded.is_empty() {
+        notes.push_str(&format!(
+            "\n* these rows hand nothing over between threads (sharded: each worker counts \
+             alone until the end; asyncio: one loop on one thread), so their spread is the \
+             machine's (a short run meets the other load or not); more --runs narrow it: {}.\n",
+            sharded.join("; ")
+        ));
+    }
+    notes
+}
 
 /// A rate per second: 1.2 M, 350 k.
 fn per_second(v: f64) -> String {
@@ -88,8 +127,17 @@ impl Plugin for Shared {
         Ok(groups)
     }
 
-    fn guide(&self, run_all: &Results, _: Option<&Results>) -> Vec<String> {
-        shared_counter(run_all).into_iter().collect()
+    fn guide(&self, s: &Samples<'_>) -> Vec<String> {
+        shared_counter(s.run_all).into_iter().collect()
+    }
+
+    /// The rate, timed inside the process: a row of a few ms is mostly process start-up.
+    fn noise_on(&self, _: &Group) -> Option<&'static str> {
+        Some(RATE_KEY)
+    }
+
+    fn footnotes(&self, r: &Results) -> String {
+        noisy_by_nature(r)
     }
 
     fn columns(&self) -> Vec<Column> {

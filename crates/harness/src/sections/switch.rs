@@ -17,7 +17,7 @@ use crate::model::plan::{Approach, Contender, Example, OwnResult, Row, Section};
 use crate::model::results::{Kind, Results, SectionRounds, Settings};
 use crate::model::summary::{GroupSummary, RowSummary};
 use crate::pipeline::setup::Setup;
-use crate::pipeline::{Plugin, RunAll};
+use crate::pipeline::{Plugin, RunAll, Samples};
 use crate::progress::estimate::Cost;
 use crate::render::columns::{CPU, Column, RUNS, THREADS, WALL_MEDIAN, Width};
 use crate::run::measure;
@@ -190,6 +190,12 @@ impl Plugin for Switch {
         ]
     }
 
+    /// The figure each table is about, timed over the laps inside the process (the wall
+    /// time holds start-up and a calibrated, not fixed, amount of work).
+    fn noise_on(&self, group: &Group) -> Option<&'static str> {
+        Some(if group.example == Example::Spawn { "us_per_spawn" } else { "ns_per_hop" })
+    }
+
     fn footnotes(&self, r: &Results) -> String {
         if !r.groups.iter().any(|g| g.section == Section::Switch) {
             return String::new();
@@ -235,8 +241,8 @@ impl Plugin for Switch {
         }
     }
 
-    fn guide(&self, run_all: &Results, _: Option<&Results>) -> Vec<String> {
-        switch_and_spawn(run_all).into_iter().collect()
+    fn guide(&self, s: &Samples<'_>) -> Vec<String> {
+        switch_and_spawn(s.run_all).into_iter().collect()
     }
 }
 

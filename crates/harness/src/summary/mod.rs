@@ -86,6 +86,7 @@ pub fn summarize(
         example: group.example,
         expected: reference.clone(),
         rows,
+        noise_on: None,
     }
 }
 
@@ -166,6 +167,7 @@ mod tests {
             example: Example::Cpu,
             expected: Reference { checksum: None, source: "first result".into(), result: None },
             rows: vec![sequential.clone(), tokio.clone()],
+            noise_on: None,
         };
         // 4 × 300 = 1200 ms of capacity, 1100 used: 1/12 idle.
         assert!((idle_tail(&tokio).unwrap() - 100.0 / 1200.0).abs() < 1e-12);
@@ -196,6 +198,7 @@ mod tests {
             example: Example::Io,
             expected: Reference { checksum: None, source: "first result".into(), result: None },
             rows: vec![tokio.clone(), bare.clone()],
+            noise_on: None,
         };
         let wall = over_bare(&tokio, &group, |r| r.wall_ms).unwrap();
         assert!((wall - 0.15).abs() < 1e-12);
