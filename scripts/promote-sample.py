@@ -34,7 +34,9 @@ Markdown shows it:
 
 fills in the cell of results/sample/run-all.md under the `### mistakes, cpu: …` heading
 (the heading's text before its first `:`), in the row whose first cell is `tokio
-(cpu-inline)` and the column headed `ticker max ms`, up to its ` [min–max]`;
+(cpu-inline)` and the column headed `ticker max ms`, up to its ` [min–max]`; a fourth part
+K keeps the cell's first K words (K < 0: its last -K), as `…|10000|-2` for the `9685 B` of
+a sweep's `96.1 MiB 9685 B`;
 `<!-- value:run-all -->…<!-- /value -->` fills in the sample's first line (its name, date,
 build and commit).
 """
@@ -127,10 +129,14 @@ def value_of(md, address):
     """One figure of a results page, as an inline value shows it (readme.rs's `value_of`
     does the same): "" is the page's first line; "SECTION|ROW|COLUMN" the cell of the table
     under the `### SECTION: …` heading, in the row whose first cell is ROW and the column
-    headed COLUMN, up to its ` [min–max]`. None when there is no such cell."""
+    headed COLUMN, up to its ` [min–max]`; "…|COLUMN|K" keeps the cell's first K words
+    (K < 0: its last -K), for a sweep's two-figure cells. None when there is no such cell."""
     if not address:
         return md.split("\n")[0]
-    section, row, column = (address.split("|") + ["", ""])[:3]
+    parts = address.split("|")
+    if len(parts) not in (3, 4) or parts[3:] in (["0"],):
+        return None
+    section, row, column = parts[:3]
     for part in md.split("\n### ")[1:]:
         if part.split("\n")[0].split(":")[0] != section:
             continue
@@ -140,14 +146,16 @@ def value_of(md, address):
             at = table[0].index(column)
             for cells in table[2:]:
                 if cells[0] == row and at < len(cells):
-                    return cells[at].split(" [")[0]
+                    words = cells[at].split(" [")[0].split(" ")
+                    k = int(parts[3]) if len(parts) == 4 else len(words)
+                    return " ".join(words[:k] if k > 0 else words[k:])
     return None
 
 
 # Every page's whole-sample blocks (where the sample is committed), section blocks and
 # inline values, from the samples as they are now.
-whole = re.compile(r"<!-- sample:([\w.-]+) -->\n.*?<!-- /sample:\1 -->", re.S)
-value = re.compile(r"<!-- value:([\w.-]+)#?([^>]*?) -->.*?<!-- /value -->")
+whole = re.compile(r"<!-- sample:([\w./-]+) -->\n.*?<!-- /sample:\1 -->", re.S)
+value = re.compile(r"<!-- value:([\w./-]+)#?([^>]*?) -->.*?<!-- /value -->")
 for page, text in pages.items():
     def fill_whole(m):
         md = sample / f"{m.group(1)}.md"
@@ -166,7 +174,7 @@ for page, text in pages.items():
     pages[page] = value.sub(fill_value, whole.sub(fill_whole, text))
 
 # Every page's section blocks, from the samples as they are now.
-block = re.compile(r"<!-- sample:([\w.-]+)#([\w-]+) -->\n.*?<!-- /sample:\1#\2 -->", re.S)
+block = re.compile(r"<!-- sample:([\w./-]+)#([\w-]+) -->\n.*?<!-- /sample:\1#\2 -->", re.S)
 for page, text in pages.items():
     def fill(m):
         md = (sample / f"{m.group(1)}.md").read_text()

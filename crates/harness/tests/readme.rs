@@ -1,6 +1,8 @@
 //! The README and the pages under docs/ quote the committed sample results
-//! (results/sample/), and the README's guide is rendered from them: they must not drift
-//! apart. `python3 scripts/promote-sample.py <name>…` refreshes all of them.
+//! (results/sample/) in generated blocks and inline values, and the README's guide is
+//! rendered from them: they must not drift apart, and no page may hold a measured figure
+//! typed by hand. `python3 scripts/promote-sample.py <name>…` refreshes all of them
+//! (`--fill-only`: the blocks and values alone, from results/sample/ as it is, without cargo).
 
 use std::path::Path;
 use std::process::Command;
@@ -99,9 +101,14 @@ fn every_section_block_quotes_its_sample() {
         for (at, _) in text.match_indices("<!-- sample:") {
             let marker = &text[at + "<!-- sample:".len()..];
             let Some((key, _)) = marker.split_once(" -->") else { continue };
-            let Some((name, section)) = key.split_once('#') else { continue };
-            let md = read(&root.join("results/sample").join(format!("{name}.md")));
-            let body = section_tables(&md, section);
+            let (name, section) = key.split_once('#').unwrap_or((key, ""));
+            let path = root.join("results/sample").join(format!("{name}.md"));
+            // A whole sample up to a sweep's "## Every point"; one not committed yet: empty.
+            let body = match section {
+                "" if !path.is_file() => String::new(),
+                "" => read(&path).split("## Every point").next().unwrap_or_default().trim().into(),
+                _ => section_tables(&read(&path), section),
+            };
             let (start, end) =
                 (format!("<!-- sample:{key} -->"), format!("<!-- /sample:{key} -->"));
             let quoted = if body.is_empty() {
@@ -111,8 +118,8 @@ fn every_section_block_quotes_its_sample() {
             };
             assert!(
                 text.contains(&quoted),
-                "{page}'s {key} block is not the sample's {section} tables: run \
-                 python3 scripts/promote-sample.py"
+                "{page}'s {key} block is not what results/sample/{name}.md holds now: run \
+                 python3 scripts/promote-sample.py --fill-only"
             );
         }
     }
@@ -135,15 +142,23 @@ fn a_section_is_cut_from_its_heading_to_its_last_row() {
 /// One figure of a results page, as an inline value shows it (scripts/promote-sample.py's
 /// `value_of` does the same): "" is the page's first line; "SECTION|ROW|COLUMN" the cell of
 /// the table under the `### SECTION: …` heading, in the row whose first cell is ROW and the
-/// column headed COLUMN, up to its ` [min–max]`.
+/// column headed COLUMN, up to its ` [min–max]`; "…|COLUMN|K" keeps the cell's first K words
+/// (K < 0: its last -K), for a sweep's two-figure cells.
 fn value_of(md: &str, address: &str) -> Option<String> {
     if address.is_empty() {
         return md.split('\n').next().map(str::to_string);
     }
-    let mut parts = address.splitn(3, '|');
-    let (section, row, column) = (parts.next()?, parts.next()?, parts.next()?);
+    let parts: Vec<&str> = address.split('|').collect();
+    let (section, row, column) = (parts.first()?, parts.get(1)?, parts.get(2)?);
+    let keep = match parts.get(3) {
+        Some(k) => Some(k.parse::<isize>().ok().filter(|k| *k != 0)?),
+        None => None,
+    };
+    if parts.len() > 4 {
+        return None;
+    }
     for part in md.split("\n### ").skip(1) {
-        if part.split('\n').next()?.split(':').next()? != section {
+        if part.split('\n').next()?.split(':').next()? != *section {
             continue;
         }
         let table: Vec<Vec<&str>> = part
@@ -151,11 +166,16 @@ fn value_of(md: &str, address: &str) -> Option<String> {
             .filter(|l| l.starts_with('|'))
             .map(|l| l.trim().trim_matches('|').split('|').map(str::trim).collect())
             .collect();
-        let Some(at) = table.first().and_then(|h| h.iter().position(|c| *c == column)) else {
+        let Some(at) = table.first().and_then(|h| h.iter().position(|c| c == column)) else {
             continue;
         };
-        if let Some(cells) = table.iter().skip(2).find(|c| c[0] == row && at < c.len()) {
-            return cells[at].split(" [").next().map(str::to_string);
+        if let Some(cells) = table.iter().skip(2).find(|c| c[0] == *row && at < c.len()) {
+            let words: Vec<&str> = cells[at].split(" [").next()?.split(' ').collect();
+            let n = words.len() as isize;
+            let k = keep.unwrap_or(n);
+            let kept =
+                if k > 0 { &words[..k.min(n) as usize] } else { &words[(n + k).max(0) as usize..] };
+            return Some(kept.join(" "));
         }
     }
     None
@@ -203,6 +223,15 @@ fn a_value_is_one_cell_of_a_section_table() {
     assert_eq!(value_of(md, "mistakes, cpu|tokio|wall ms"), None);
     assert_eq!(value_of(md, "mistakes|tokio (cpu-inline)|wall ms"), None);
     assert_eq!(value_of(md, "io|tokio|p99 ms"), None);
+    let sweep = "sweep\n\n### io peak memory: by tasks\n\n| approach | 10000 |\n|---|---|\n\
+                 | std-threads | 96.1 MiB 9685 B |\n";
+    assert_eq!(
+        value_of(sweep, "io peak memory|std-threads|10000").as_deref(),
+        Some("96.1 MiB 9685 B")
+    );
+    assert_eq!(value_of(sweep, "io peak memory|std-threads|10000|-2").as_deref(), Some("9685 B"));
+    assert_eq!(value_of(sweep, "io peak memory|std-threads|10000|1").as_deref(), Some("96.1"));
+    assert_eq!(value_of(sweep, "io peak memory|std-threads|10000|0"), None);
     let text = "a <!-- value:run-all#io|tokio|wall ms -->507.6<!-- /value --> b";
     assert_eq!(inline_values(text), [("run-all#io|tokio|wall ms", "507.6")]);
 }
