@@ -150,11 +150,8 @@ fn value_of(md: &str, address: &str) -> Option<String> {
     }
     let parts: Vec<&str> = address.split('|').collect();
     let (section, row, column) = (parts.first()?, parts.get(1)?, parts.get(2)?);
-    let keep = match parts.get(3) {
-        Some(k) => Some(k.parse::<isize>().ok().filter(|k| *k != 0)?),
-        None => None,
-    };
-    if parts.len() > 4 {
+    let keep = parts.get(3).map(|k| k.parse::<isize>().ok().filter(|k| *k != 0));
+    if keep == Some(None) || parts.len() > 4 {
         return None;
     }
     for part in md.split("\n### ").skip(1) {
@@ -172,7 +169,7 @@ fn value_of(md: &str, address: &str) -> Option<String> {
         if let Some(cells) = table.iter().skip(2).find(|c| c[0] == *row && at < c.len()) {
             let words: Vec<&str> = cells[at].split(" [").next()?.split(' ').collect();
             let n = words.len() as isize;
-            let k = keep.unwrap_or(n);
+            let k = keep.flatten().unwrap_or(n);
             let kept =
                 if k > 0 { &words[..k.min(n) as usize] } else { &words[(n + k).max(0) as usize..] };
             return Some(kept.join(" "));
