@@ -7,13 +7,15 @@ README.md or whichever page under docs/ holds them) with results/sample/<name>.m
 "## Every point" section (a sweep's details stay in the file); fills every page's
 `<!-- sample:<name>#<section> -->` … `<!-- /sample:<name>#<section> -->` blocks with that
 section's tables of results/sample/<name>.md (each `### <section>: …` or `### <section>, …`
-heading down to its table's last row or † note); and renders the README's guide (between
-`<!-- guide -->` and `<!-- /guide -->`) from the run-all and sweep samples.
+heading down to its table's last row or † note) and every inline value (below); and renders
+the README's guide (between `<!-- guide -->` and `<!-- /guide -->`) from the run-all and
+sweep samples, with `--sweep-tcp` and `--load-work` where those samples are committed.
+A whole-sample block whose sample is not committed yet stays empty.
 Tests check that they stay in step (crates/harness/tests/readme.rs) and that
 every sample's JSON renders its .md and .csv (tests/golden.rs) and draws its charts
 (tests/charts.rs) byte for byte.
 
-    python3 scripts/promote-sample.py run-all run-all-tcp sweep sweep-tcp
+    python3 scripts/promote-sample.py run-all run-all-tcp sweep sweep-tcp load load-work
 
 After a deliberate change to the Markdown or CSV format or to the charts, regenerate the
 committed samples from their own JSON (no new measurements) with the harness as built now
@@ -36,9 +38,10 @@ fills in the cell of results/sample/run-all.md under the `### mistakes, cpu: …
 (the heading's text before its first `:`), in the row whose first cell is `tokio
 (cpu-inline)` and the column headed `ticker max ms`, up to its ` [min–max]`; a fourth part
 K keeps the cell's first K words (K < 0: its last -K), as `…|10000|-2` for the `9685 B` of
-a sweep's `96.1 MiB 9685 B`;
-`<!-- value:run-all -->…<!-- /value -->` fills in the sample's first line (its name, date,
-build and commit).
+a sweep's `96.1 MiB 9685 B`; `<!-- value:run-all -->…<!-- /value -->` fills in the sample's
+first line (its name, date, build and commit). A value stays on one line, and never inside
+a table (its `|` would split the cell). A measured figure typed by hand anywhere else fails
+readme.rs's `no_page_holds_a_hand_typed_measurement` (its doc comment says what counts).
 """
 import pathlib
 import shutil
@@ -159,10 +162,9 @@ value = re.compile(r"<!-- value:([\w./-]+)#?([^>]*?) -->.*?<!-- /value -->")
 for page, text in pages.items():
     def fill_whole(m):
         md = sample / f"{m.group(1)}.md"
-        if not md.is_file():
-            return m.group(0)
-        body = md.read_text().split("## Every point")[0].strip()
-        return f"<!-- sample:{m.group(1)} -->\n{body}\n<!-- /sample:{m.group(1)} -->"
+        body = md.read_text().split("## Every point")[0].strip() if md.is_file() else ""
+        start, end = f"<!-- sample:{m.group(1)} -->", f"<!-- /sample:{m.group(1)} -->"
+        return f"{start}\n{body}\n{end}" if body else f"{start}\n{end}"
 
     def fill_value(m):
         figure = value_of((sample / f"{m.group(1)}.md").read_text(), m.group(2))
