@@ -150,7 +150,9 @@ fn a_series_with_no_point_at_all_is_still_named_and_marked() {
 fn the_committed_sample_charts_are_what_their_json_draws() {
     let dir = temp_dir("charts-redraw");
     let sample_dir = project_root().join("results/sample");
-    for json in ["run-all", "run-all-tcp", "sweep", "sweep-tcp", "16-cores/sweep-cpu"] {
+    let samples = ["run-all", "run-all-tcp", "sweep", "sweep-tcp", "load", "load-work"];
+    let others = ["16-cores/sweep-cpu", "load-work-90/load-work"];
+    for json in samples.into_iter().chain(others) {
         let from = sample_dir.join(format!("{json}.json"));
         let out = dir.join(json.replace('/', "-"));
         let status = Command::new(HARNESS)

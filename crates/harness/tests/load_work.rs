@@ -75,6 +75,14 @@ fn a_tiny_work_sweep_writes_load_work_files_charts_and_the_crossover() {
     assert_svg(&dir.join("load-work-wake.svg"), &[&names[..], &["1 ms", "10 ms"]].concat());
     let md = std::fs::read_to_string(dir.join("load-work.md")).unwrap();
     assert!(md.contains("wake p99 ms") && md.contains("The crossover, per runtime"), "{md}");
+    // Rendered again from its JSON, it draws the same charts under the same names.
+    let again = dir.join("again");
+    let written = avt_harness::output::render(&dir.join("load-work.json"), Some(&again)).unwrap();
+    for chart in ["load-work-p99.svg", "load-work-wake.svg"] {
+        assert!(written.contains(&again.join(chart)), "{chart} not in {written:?}");
+        let drawn = std::fs::read_to_string(again.join(chart)).unwrap();
+        assert_eq!(drawn, std::fs::read_to_string(dir.join(chart)).unwrap(), "{chart}");
+    }
 
     // The guide's line states the threshold only when a work sweep is given.
     let sample = avt_harness::binaries::project_root().join("results/sample");

@@ -56,6 +56,7 @@ impl Results {
     /// ran: never the free text of `command`, which a file may have any of (`../x`, `/tmp/x`).
     pub fn file_name(&self) -> String {
         let command = match self.kind() {
+            _ if self.settings.load_work.is_some() => "load-work",
             Kind::RunAll => "run-all",
             Kind::Sweep => "sweep",
             Kind::Load => "load",

@@ -350,32 +350,53 @@ const MIXED_DOC: &str = "docs/mixed.md";
 /// sweep's results: the CPU per request up to which tokio's inline way kept other tasks' wake
 /// p99 within 1 ms of `spawn_blocking`'s. None where the results have no tokio crossover.
 pub fn guide_line(r: &Results) -> Option<String> {
+    const RUST: [&str; 3] = ["tokio", "async-std", "smol"];
     let all = crossovers(r);
-    let (_, _, pairs, tokio) = all.iter().find(|(rt, ..)| *rt == "tokio")?;
-    let fine = match &tokio.wake[0] {
-        Some(e) => match e.before {
-            Some((before, _)) => format!("up to about {}", crossover::cpu(before)),
-            None => format!("nowhere measured (already at {})", crossover::cpu(e.at.0)),
-        },
-        None => {
-            let most = pairs.iter().map(|p| p.cpu_us).fold(0.0, f64::max);
-            format!("up to at least {}", crossover::cpu(most))
+    let rust = all.iter().filter(|(rt, ..)| RUST.contains(rt));
+    let most = rust.flat_map(|(_, _, pairs, _)| pairs.iter().map(|p| p.cpu_us));
+    let most = crossover::cpu(most.fold(0.0, f64::max));
+    // Each Rust runtime's first point over the margin, and the point before it.
+    let mut crossed = Vec::new();
+    let mut never = Vec::new();
+    for runtime in RUST {
+        let Some((_, _, _, c)) = all.iter().find(|(rt, ..)| *rt == runtime) else { continue };
+        match c.wake[0] {
+            Some(e) => crossed.push((runtime, e.before.map(|(cpu, _)| cpu), e.at.0)),
+            None => never.push(runtime),
         }
+    }
+    // The threshold is the most cautious runtime's: the last point before any crossed.
+    let lowest = crossed.iter().min_by(|a, b| a.2.total_cmp(&b.2));
+    let others = match (lowest.is_some(), never.is_empty()) {
+        (true, false) => format!("; {} up to at least {most} at this load", never.join(" and ")),
+        _ => String::new(),
     };
-    let over = |runtime: &str| {
-        let (_, _, _, c) = all.iter().find(|(rt, ..)| *rt == runtime)?;
-        Some(format!("{runtime} {}", crossover::cpu(c.wake[0]?.at.0)))
+    let fine = match lowest {
+        None if never.is_empty() => return None,
+        None => format!("up to at least {most} of CPU between awaits here"),
+        Some((rt, Some(before), _)) => format!(
+            "up to about {} of CPU between awaits here ({rt}{others})",
+            crossover::cpu(*before)
+        ),
+        Some((rt, None, at)) => format!(
+            "nowhere measured ({rt} already at {} of CPU between awaits{others})",
+            crossover::cpu(*at)
+        ),
     };
-    let from: Vec<String> = ["tokio", "async-std", "smol"].iter().filter_map(|r| over(r)).collect();
-    let measured = if from.is_empty() {
-        "no runtime's inline wake p99 exceeded the offloaded way's by 1 ms".to_string()
-    } else {
-        format!("inline's wake p99 over the offloaded way's by > 1 ms from {}", from.join(", "))
+    let from: Vec<String> =
+        crossed.iter().map(|(rt, _, at)| format!("{rt} {}", crossover::cpu(*at))).collect();
+    let measured = match (from.is_empty(), never.is_empty()) {
+        (true, _) => "no runtime's inline wake p99 exceeded the offloaded way's by 1 ms".into(),
+        (false, true) => format!("inline's wake p99 over the offloaded way's by > 1 ms from {}", from.join(", ")),
+        (false, false) => format!(
+            "inline's wake p99 over the offloaded way's by > 1 ms from {}; {}: not up to {most}",
+            from.join(", "),
+            never.join(", ")
+        ),
     };
     Some(format!(
-        "| computes inside async tasks | inline is fine {fine} of CPU between awaits here; above \
-         that, `spawn_blocking` / `unblock` | {measured} of CPU a request, at {:.0}% load \
-         ([mixed]({MIXED_DOC})) |",
+        "| computes inside async tasks | inline is fine {fine}; above that, `spawn_blocking` / \
+         `unblock` | {measured} of CPU a request, at {:.0}% load ([mixed]({MIXED_DOC})) |",
         r.settings.load_work.as_ref()?.load * 100.0
     ))
 }

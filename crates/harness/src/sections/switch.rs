@@ -216,7 +216,7 @@ impl Plugin for Switch {
              \nPython: python-threading's threads block in `queue.Queue.get()`, which releases \
              the GIL, so a hop is an OS thread switch plus the GIL's hand-over; \
              python-asyncio's tasks switch inside one event loop on one thread.\n"
-        )
+        ) + &noisy_note(r)
     }
 
     fn cost(&self, row: &Row) -> Option<Cost> {
@@ -247,6 +247,24 @@ impl Plugin for Switch {
 }
 
 /// The number after `flag` in a row's arguments, if it has one.
+/// Why the section's flagged rows vary, where it has any.
+fn noisy_note(r: &Results) -> String {
+    let mine = || r.groups.iter().filter(|g| g.section == Section::Switch);
+    if !mine().flat_map(|g| &g.rows).any(|row| row.noisy) {
+        return String::new();
+    }
+    let runs = r.settings.rounds.iter().find(|s| s.section == Section::Switch);
+    format!(
+        "\nswitch, the `*` marks: on ns/hop and µs/spawn, the figures timed inside the process \
+         (not on the wall time). A hop's cost depends on where the OS runs the thread it wakes \
+         (the same CPU, or another it must interrupt) and a spawn's on the allocator's and the \
+         scheduler's state, which change from run to run, so with {} runs of about {TARGET_S} s \
+         a row's two ends may lie far apart: read such a row as its range, and give more --runs \
+         to narrow its median.\n",
+        runs.map_or(SWITCH_RUNS, |s| s.runs)
+    )
+}
+
 fn arg(row: &Row, flag: &str) -> Option<f64> {
     let args = &row.spec.args;
     args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)?.parse().ok())
