@@ -242,8 +242,10 @@ const UNITS: &[&str] = &[
 
 /// Workload constants (flag defaults and the sizes the sections are run at) that prose may
 /// name without a marker.
-const CONSTANTS: &[&str] =
-    &["2000 ms", "2 s", "500 ms", "10 ms", "50 ms", "1 ms", "20 ms", "50 µs", "50%", "10%", "120%"];
+const CONSTANTS: &[&str] = &[
+    "2000 ms", "2 s", "500 ms", "10 ms", "50 ms", "1 ms", "20 ms", "50 µs", "50%", "90%", "10%",
+    "120%",
+];
 
 /// The figures of one line: a number (not part of a word such as `p99`) followed, with at
 /// most one space, by one of `UNITS`, the unit not followed by a letter or digit.

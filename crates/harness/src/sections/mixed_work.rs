@@ -387,7 +387,9 @@ pub fn guide_line(r: &Results) -> Option<String> {
         crossed.iter().map(|(rt, _, at)| format!("{rt} {}", crossover::cpu(*at))).collect();
     let measured = match (from.is_empty(), never.is_empty()) {
         (true, _) => "no runtime's inline wake p99 exceeded the offloaded way's by 1 ms".into(),
-        (false, true) => format!("inline's wake p99 over the offloaded way's by > 1 ms from {}", from.join(", ")),
+        (false, true) => {
+            format!("inline's wake p99 over the offloaded way's by > 1 ms from {}", from.join(", "))
+        }
         (false, false) => format!(
             "inline's wake p99 over the offloaded way's by > 1 ms from {}; {}: not up to {most}",
             from.join(", "),
