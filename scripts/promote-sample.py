@@ -101,7 +101,8 @@ for name in names:
 # The guide: every number from the samples, rendered by the harness (readme.rs passes the
 # same flags, under the same conditions).
 guide_args = [str(sample / "run-all.json"), "--sweep", str(sample / "sweep.json")]
-for flag, name in [("--sweep-tcp", "sweep-tcp"), ("--load-work", "load-work")]:
+for flag, name in [("--sweep-tcp", "sweep-tcp"), ("--load-work", "load-work"),
+                   ("--load-work", "load-work-90/load-work")]:
     if (sample / f"{name}.json").is_file():
         guide_args += [flag, str(sample / f"{name}.json")]
 start, end = "<!-- guide -->", "<!-- /guide -->"

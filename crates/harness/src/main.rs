@@ -78,7 +78,7 @@ enum Command {
         /// The work sweep's results (`load --vary work`): the line on computing in async
         /// tasks states its measured threshold
         #[arg(long, value_name = "JSON")]
-        load_work: Option<PathBuf>,
+        load_work: Vec<PathBuf>,
     },
 }
 
@@ -118,12 +118,16 @@ fn try_main(cli: Cli) -> Result<ExitCode> {
         Command::Guide { run_all, sweep, sweep_tcp, load_work } => {
             let load = |p: Option<PathBuf>| p.map(|p| sink::load(&p)).transpose();
             let (run_all, sweep) = (sink::load(&run_all)?, load(sweep)?);
-            let (sweep_tcp, load_work) = (load(sweep_tcp)?, load(load_work)?);
+            let sweep_tcp = load(sweep_tcp)?;
+            let load_work = load_work
+                .iter()
+                .map(|p| sink::load(p))
+                .collect::<Result<Vec<avt_harness::Results>>>()?;
             let samples = Samples {
                 run_all: &run_all,
                 sweep: sweep.as_ref(),
                 sweep_tcp: sweep_tcp.as_ref(),
-                load_work: load_work.as_ref(),
+                load_work: load_work.iter().collect(),
             };
             let guide = guide_of(&avt_harness::sections::all(), &samples);
             match sink::to_stdout(&guide) {

@@ -91,7 +91,7 @@ fn a_tiny_work_sweep_writes_load_work_files_charts_and_the_crossover() {
             .unwrap();
     let sections = avt_harness::sections::all();
     let plain = avt_harness::guide::guide_of(&sections, &Samples::run_all(&run_all));
-    let samples = Samples { load_work: Some(&results), ..Samples::run_all(&run_all) };
+    let samples = Samples { load_work: vec![&results], ..Samples::run_all(&run_all) };
     let given = avt_harness::guide::guide_of(&sections, &samples);
     let line = |guide: &str| {
         guide.lines().find(|l| l.starts_with("| computes inside async tasks")).unwrap().to_string()
@@ -178,4 +178,26 @@ fn a_work_range_the_machine_cannot_serve_is_one_line_and_exit_2() {
     );
     assert!(!out_dir.join("load-work.json").exists());
     let _ = std::fs::remove_dir_all(out_dir);
+}
+
+/// Given work sweeps at two loads, the guide's line takes its threshold from the most
+/// cautious runtime at either load and names what each load measured.
+#[test]
+fn the_guide_line_reads_every_work_sweep_given() {
+    let sample = avt_harness::binaries::project_root().join("results/sample");
+    let read = |name: &str| -> Option<Results> {
+        serde_json::from_str(&std::fs::read_to_string(sample.join(name)).ok()?).ok()
+    };
+    let (Some(half), Some(high)) = (read("load-work.json"), read("load-work-90/load-work.json"))
+    else {
+        eprintln!("note: the committed work sweeps are not both here; nothing to check");
+        return;
+    };
+    let both = avt_harness::sections::mixed_work::guide_line(&[&half, &high]).unwrap();
+    assert!(both.contains("at 50% load") && both.contains("at 90% load"), "{both}");
+    let alone = avt_harness::sections::mixed_work::guide_line(&[&half]).unwrap();
+    assert!(!alone.contains("at 90% load"), "{alone}");
+    // The threshold can only get more cautious with a second load.
+    let threshold = |line: &str| line.split("inline is fine ").nth(1).unwrap().to_string();
+    assert_ne!(threshold(&both), threshold(&alone), "{both}\n{alone}");
 }

@@ -64,7 +64,12 @@ fn the_readme_guide_is_rendered_from_the_samples() {
         .arg("--sweep")
         .arg(sample.join("sweep.json"));
     // The optional samples, each passed when committed, as scripts/promote-sample.py does.
-    for (flag, name) in [("--sweep-tcp", "sweep-tcp"), ("--load-work", "load-work")] {
+    let optional = [
+        ("--sweep-tcp", "sweep-tcp"),
+        ("--load-work", "load-work"),
+        ("--load-work", "load-work-90/load-work"),
+    ];
+    for (flag, name) in optional {
         let json = sample.join(format!("{name}.json"));
         if json.is_file() {
             guide.arg(flag).arg(json);

@@ -21,16 +21,19 @@ pub fn guide_of(sections: &Sections<'_>, samples: &Samples<'_>) -> String {
         out.push_str(&line);
         out.push('\n');
     }
+    let work = samples.load_work.iter().map(|r| {
+        let load = r.settings.load_work.as_ref().map_or(50.0, |w| w.load * 100.0);
+        (format!("just load --vary work --load {load:.0}"), Some(*r))
+    });
     let given = [
-        ("just run-all", Some(samples.run_all)),
-        ("just sweep", samples.sweep),
-        ("just sweep --source tcp", samples.sweep_tcp),
-        ("just load --vary work", samples.load_work),
-    ];
-    let named: Vec<String> = given
-        .iter()
-        .filter_map(|(command, r)| Some(format!("`{command}` ({})", run_at(r.as_ref()?))))
-        .collect();
+        ("just run-all".to_string(), Some(samples.run_all)),
+        ("just sweep".into(), samples.sweep),
+        ("just sweep --source tcp".into(), samples.sweep_tcp),
+    ]
+    .into_iter()
+    .chain(work);
+    let named: Vec<String> =
+        given.filter_map(|(command, r)| Some(format!("`{command}` ({})", run_at(r?)))).collect();
     out.push_str(&format!(
         "\nNumbers from the committed samples of {} on {}.",
         and_list(&named),

@@ -26,21 +26,21 @@ use crate::sink;
 
 /// The committed results the README's guide reads: run-all's, and those of the other
 /// commands where given.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct Samples<'a> {
     pub run_all: &'a Results,
     /// `sweep` (sleeps).
     pub sweep: Option<&'a Results>,
     /// `sweep --source tcp`: real sockets.
     pub sweep_tcp: Option<&'a Results>,
-    /// `load --vary work`: the threshold for computing inline.
-    pub load_work: Option<&'a Results>,
+    /// `load --vary work`, at one load or more: the threshold for computing inline.
+    pub load_work: Vec<&'a Results>,
 }
 
 impl<'a> Samples<'a> {
     /// Run-all's results alone.
     pub fn run_all(run_all: &'a Results) -> Samples<'a> {
-        Samples { run_all, sweep: None, sweep_tcp: None, load_work: None }
+        Samples { run_all, sweep: None, sweep_tcp: None, load_work: Vec::new() }
     }
 }
 

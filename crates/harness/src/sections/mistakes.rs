@@ -77,7 +77,7 @@ impl Plugin for Mistakes {
 
     /// With a work sweep, the line on computing in tasks states the threshold it measured.
     fn guide(&self, s: &Samples<'_>) -> Vec<String> {
-        let work = s.load_work.and_then(crate::sections::mixed_work::guide_line);
+        let work = crate::sections::mixed_work::guide_line(&s.load_work);
         let cpu = work.or_else(|| cpu_in_tasks(s.run_all));
         [blocking_call(s.run_all), cpu].into_iter().flatten().collect()
     }

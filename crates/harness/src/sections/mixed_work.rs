@@ -349,56 +349,88 @@ const MIXED_DOC: &str = "docs/mixed.md";
 /// The guide's "computes inside async tasks" line, stating the measured threshold from a work
 /// sweep's results: the CPU per request up to which tokio's inline way kept other tasks' wake
 /// p99 within 1 ms of `spawn_blocking`'s. None where the results have no tokio crossover.
-pub fn guide_line(r: &Results) -> Option<String> {
+pub fn guide_line(sweeps: &[&Results]) -> Option<String> {
     const RUST: [&str; 3] = ["tokio", "async-std", "smol"];
-    let all = crossovers(r);
-    let rust = all.iter().filter(|(rt, ..)| RUST.contains(rt));
-    let most = rust.flat_map(|(_, _, pairs, _)| pairs.iter().map(|p| p.cpu_us));
-    let most = crossover::cpu(most.fold(0.0, f64::max));
-    // Each Rust runtime's first point over the margin, and the point before it.
-    let mut crossed = Vec::new();
-    let mut never = Vec::new();
-    for runtime in RUST {
-        let Some((_, _, _, c)) = all.iter().find(|(rt, ..)| *rt == runtime) else { continue };
-        match c.wake[0] {
-            Some(e) => crossed.push((runtime, e.before.map(|(cpu, _)| cpu), e.at.0)),
-            None => never.push(runtime),
-        }
+    // Per sweep (one per load): each Rust runtime's first point over 1 ms, and the point
+    // before it; the runtimes that never crossed; the dearest point measured.
+    struct AtLoad {
+        load: f64,
+        crossed: Vec<(&'static str, Option<f64>, f64)>,
+        never: Vec<&'static str>,
+        most: f64,
     }
-    // The threshold is the most cautious runtime's: the last point before any crossed.
-    let lowest = crossed.iter().min_by(|a, b| a.2.total_cmp(&b.2));
-    let others = match (lowest.is_some(), never.is_empty()) {
-        (true, false) => format!("; {} up to at least {most} at this load", never.join(" and ")),
-        _ => String::new(),
-    };
+    let mut loads: Vec<AtLoad> = sweeps
+        .iter()
+        .filter_map(|r| {
+            let load = r.settings.load_work.as_ref()?.load * 100.0;
+            let all = crossovers(r);
+            let rust: Vec<_> = all.iter().filter(|(rt, ..)| RUST.contains(rt)).collect();
+            let most = rust.iter().flat_map(|(_, _, pairs, _)| pairs.iter().map(|p| p.cpu_us));
+            let mut at = AtLoad { load, crossed: Vec::new(), never: Vec::new(), most: 0.0 };
+            at.most = most.fold(0.0, f64::max);
+            for (runtime, _, _, c) in rust {
+                match c.wake[0] {
+                    Some(e) => at.crossed.push((runtime, e.before.map(|(cpu, _)| cpu), e.at.0)),
+                    None => at.never.push(runtime),
+                }
+            }
+            (!at.crossed.is_empty() || !at.never.is_empty()).then_some(at)
+        })
+        .collect();
+    loads.sort_by(|a, b| a.load.total_cmp(&b.load));
+    // The threshold is the most cautious runtime's, at any load: the last point before the
+    // cheapest crossing.
+    let lowest = loads
+        .iter()
+        .flat_map(|l| l.crossed.iter().map(move |c| (l.load, c)))
+        .min_by(|a, b| a.1.2.total_cmp(&b.1.2));
     let fine = match lowest {
-        None if never.is_empty() => return None,
-        None => format!("up to at least {most} of CPU between awaits here"),
-        Some((rt, Some(before), _)) => format!(
-            "up to about {} of CPU between awaits here ({rt}{others})",
-            crossover::cpu(*before)
-        ),
-        Some((rt, None, at)) => format!(
-            "nowhere measured ({rt} already at {} of CPU between awaits{others})",
-            crossover::cpu(*at)
-        ),
-    };
-    let from: Vec<String> =
-        crossed.iter().map(|(rt, _, at)| format!("{rt} {}", crossover::cpu(*at))).collect();
-    let measured = match (from.is_empty(), never.is_empty()) {
-        (true, _) => "no runtime's inline wake p99 exceeded the offloaded way's by 1 ms".into(),
-        (false, true) => {
-            format!("inline's wake p99 over the offloaded way's by > 1 ms from {}", from.join(", "))
+        None => {
+            let most = loads.iter().map(|l| l.most).fold(0.0, f64::max);
+            format!("up to at least {} of CPU between awaits here", crossover::cpu(most))
         }
-        (false, false) => format!(
-            "inline's wake p99 over the offloaded way's by > 1 ms from {}; {}: not up to {most}",
-            from.join(", "),
-            never.join(", ")
-        ),
+        Some((load, (rt, Some(before), at))) => {
+            // Every runtime that crossed at that same point, at that load.
+            let l = loads.iter().find(|l| l.load == load).expect("its load");
+            let same: Vec<&str> = l.crossed.iter().filter(|c| c.2 == *at).map(|c| c.0).collect();
+            let who = match (same.len(), l.never.is_empty()) {
+                (n, true) if n > 1 => "every runtime".to_string(),
+                _ if same.len() > 1 => same.join(", "),
+                _ => rt.to_string(),
+            };
+            format!(
+                "up to about {} of CPU between awaits here ({who} at {load:.0}% load)",
+                crossover::cpu(*before)
+            )
+        }
+        Some((load, (rt, None, at))) => {
+            format!("nowhere measured ({rt} at {load:.0}% load already at {})", crossover::cpu(*at))
+        }
     };
-    Some(format!(
-        "| computes inside async tasks | inline is fine {fine}; above that, `spawn_blocking` / \
-         `unblock` | {measured} of CPU a request, at {:.0}% load ([mixed]({MIXED_DOC})) |",
-        r.settings.load_work.as_ref()?.load * 100.0
-    ))
+    let measured: Vec<String> = loads
+        .iter()
+        .map(|l| {
+            let from: Vec<String> = l
+                .crossed
+                .iter()
+                .map(|(rt, _, at)| format!("{rt} {}", crossover::cpu(*at)))
+                .collect();
+            let never = (!l.never.is_empty())
+                .then(|| format!("{}: not up to {}", l.never.join(", "), crossover::cpu(l.most)));
+            let parts: Vec<String> =
+                [(!from.is_empty()).then(|| format!("from {}", from.join(", "))), never]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+            format!("at {:.0}% load {}", l.load, parts.join("; "))
+        })
+        .collect();
+    (!loads.is_empty()).then(|| {
+        format!(
+            "| computes inside async tasks | inline is fine {fine}; above that, `spawn_blocking` / \
+             `unblock` | inline's wake p99 over the offloaded way's by > 1 ms, {} \
+             ([mixed]({MIXED_DOC})) |",
+            measured.join(" · ")
+        )
+    })
 }
