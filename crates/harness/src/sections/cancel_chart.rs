@@ -42,14 +42,7 @@ pub fn chart(title: &str, data: &[Bar]) -> Result<String> {
         let body = root.titled(title, (FONT, 18)).map_err(de)?;
         let (plot, side) = body.split_horizontally(size.0 - LEGEND_W);
         draw(&root, &plot, data, most * 1.25)?;
-        let mut crates: Vec<&str> = Vec::new();
-        for bar in data {
-            if !crates.contains(&bar.krate.as_str()) {
-                crates.push(&bar.krate);
-            }
-        }
-        let mut entries: Vec<Entry> =
-            crates.iter().map(|c| Entry::line(colour(c), *c, None)).collect();
+        let mut entries = Entry::crates(data.iter().map(|bar| bar.krate.as_str()));
         let grey = RGBColor(120, 120, 120);
         entries.push(Entry::line(grey, "thick: fetches running", Some("a grace after D".into())));
         entries.push(Entry::line(lighter(grey), "thin: sockets open", None));

@@ -271,14 +271,7 @@ pub fn chart(r: &Results, name: &str) -> Result<Option<(String, String)>> {
         let body = root.titled(&title, (FONT, 18)).map_err(de)?;
         let (plot, side) = body.split_horizontally(size.0 - LEGEND_W);
         draw(&root, &plot, &data, range)?;
-        let mut crates: Vec<&str> = Vec::new();
-        for (_, c, _) in &data {
-            if !crates.contains(&c.as_str()) {
-                crates.push(c);
-            }
-        }
-        let mut entries: Vec<Entry> =
-            crates.iter().map(|c| Entry::line(colour(c), *c, None)).collect();
+        let mut entries = Entry::crates(data.iter().map(|(_, c, _)| c.as_str()));
         entries.push(Entry::line(
             RGBColor(200, 200, 200),
             "bar: ticker p99",

@@ -169,6 +169,17 @@ impl Entry {
     pub fn line(colour: RGBColor, label: impl Into<String>, detail: Option<String>) -> Entry {
         Entry { sample: Sample::Line(colour), label: label.into(), detail }
     }
+
+    /// A line per crate in its colour, each once, in the order the crates first appear.
+    pub fn crates<'a>(crates: impl IntoIterator<Item = &'a str>) -> Vec<Entry> {
+        let mut seen: Vec<&str> = Vec::new();
+        for c in crates {
+            if !seen.contains(&c) {
+                seen.push(c);
+            }
+        }
+        seen.into_iter().map(|c| Entry::line(colour(c), c, None)).collect()
+    }
 }
 
 /// The legend, top down in its own margin (`area`), from `top` pixels down.

@@ -105,14 +105,7 @@ pub fn chart(r: &Results, name: &str) -> Result<Option<(String, String)>> {
         if !spawns.is_empty() {
             panel(&root, &bottom, &spawns, "µs per spawn (log scale)")?;
         }
-        let mut crates: Vec<&str> = Vec::new();
-        for line in hops.iter().chain(&spawns) {
-            if !crates.contains(&line.krate.as_str()) {
-                crates.push(&line.krate);
-            }
-        }
-        let mut entries: Vec<Entry> =
-            crates.iter().map(|c| Entry::line(colour(c), *c, None)).collect();
+        let mut entries = Entry::crates(hops.iter().chain(&spawns).map(|l| l.krate.as_str()));
         let grey = RGBColor(120, 120, 120);
         entries.push(Entry::line(grey, "upper bar: unpinned", Some("median of the runs".into())));
         entries.push(Entry::line(light(grey), "lower bar: pinned to CPU 0", None));
