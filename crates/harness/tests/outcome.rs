@@ -52,7 +52,7 @@ fn run(rows: Vec<Row>) -> GroupSummary {
     let mut runner = Runner::new(group.rows.len(), 2, 0, Duration::from_secs(20));
     let mut reference = Reference::for_group(&group);
     runner.run_group(0, &group, &mut reference).expect("not interrupted");
-    summarize(0, &group, &reference, &runner.records)
+    summarize(0, &group, &reference, &runner.records, None)
 }
 
 #[test]

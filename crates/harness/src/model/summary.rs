@@ -112,15 +112,6 @@ impl GroupSummary {
     pub fn baseline(&self) -> Option<&RowSummary> {
         self.rows.iter().find(|r| r.baseline)
     }
-
-    /// Marks as noisy the rows whose `key` figure spreads (max ÷ min) over
-    /// [`NOISY_SPREAD`] across their counted runs, in place of their wall time.
-    pub fn noisy_on(&mut self, key: &str) {
-        for row in &mut self.rows {
-            row.noisy = row.metrics.get(key).is_some_and(|s| s.spread() > NOISY_SPREAD);
-        }
-        self.noise_on = Some(key.into());
-    }
 }
 
 /// A group as results files hold it: files written before groups recorded their section

@@ -93,11 +93,8 @@ impl Setup {
                     sections,
                 ));
             }
-            let mut summary = summary::summarize(index, group, &reference, &runner.records);
-            if let Some(key) = sections.get(group.section).and_then(|p| p.noise_on(group)) {
-                summary.noisy_on(key);
-            }
-            summaries.push(summary);
+            let noise_on = sections.get(group.section).and_then(|p| p.noise_on(group));
+            summaries.push(summary::summarize(index, group, &reference, &runner.records, noise_on));
             if index == last {
                 break;
             }

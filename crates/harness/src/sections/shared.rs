@@ -63,9 +63,9 @@ fn noisy_by_nature(r: &Results) -> String {
             per_second(rate.max),
             rate.spread()
         );
-        // One loop on one thread hands nothing over: its spread is the machine's too.
-        let alone = row.params.variant.as_deref() == Some("sharded")
-            || row.approach.starts_with("python-asyncio");
+        // One worker (asyncio's one loop) hands nothing over: its spread is the machine's too.
+        let alone =
+            row.params.variant.as_deref() == Some("sharded") || row.worker_threads == Some(1);
         if alone { sharded.push(spread) } else { shared.push(spread) }
     }
     let mut notes = String::new();

@@ -27,6 +27,9 @@ pub mod chart;
 
 /// Counted runs per row (each ring row takes about half a second).
 pub const SWITCH_RUNS: usize = 2;
+/// The reports' figures the section is about: ns per hop of a ring, µs per spawn.
+pub(crate) const HOP_KEY: &str = "ns_per_hop";
+pub(crate) const SPAWN_KEY: &str = "us_per_spawn";
 /// Ring members K (the examples' default; the anchor, jimblandy/context-switch, runs 500).
 pub const RING: usize = 100;
 /// Units N a spawn row spawns: the same for threads and tasks, well below the thread ceiling.
@@ -81,8 +84,7 @@ fn row_name(approach: &str, variant: &str, pin: Option<usize>) -> String {
 const NAMED: Column =
     Column::new("approach", Some(("approach", Width::Left(36))), |r, _, _| r.approach.clone());
 const NS_HOP: Column =
-    Column::metric("ns/hop", Some(("ns/hop", Width::Right(8))), "ns_per_hop", figure)
-        .only_if_reported();
+    Column::metric("ns/hop", Some(("ns/hop", Width::Right(8))), HOP_KEY, figure).only_if_reported();
 const VOLUNTARY: Column = Column::metric(
     "voluntary switches/hop",
     Some(("vol/hop", Width::Right(7))),
@@ -101,7 +103,7 @@ const LAP_P99: Column =
     Column::metric("lap p99 µs", Some(("lap p99", Width::Right(8))), "lap_p99_us", figure)
         .only_if_reported();
 const SPAWN: Column =
-    Column::metric("µs/spawn", Some(("µs/spawn", Width::Right(8))), "us_per_spawn", figure)
+    Column::metric("µs/spawn", Some(("µs/spawn", Width::Right(8))), SPAWN_KEY, figure)
         .only_if_reported();
 const FIRST_P99: Column = Column::metric(
     "first run p99 µs",
@@ -193,7 +195,7 @@ impl Plugin for Switch {
     /// The figure each table is about, timed over the laps inside the process (the wall
     /// time holds start-up and a calibrated, not fixed, amount of work).
     fn noise_on(&self, group: &Group) -> Option<&'static str> {
-        Some(if group.example == Example::Spawn { "us_per_spawn" } else { "ns_per_hop" })
+        Some(if group.example == Example::Spawn { SPAWN_KEY } else { HOP_KEY })
     }
 
     fn footnotes(&self, r: &Results) -> String {
@@ -249,7 +251,8 @@ impl Plugin for Switch {
 /// The number after `flag` in a row's arguments, if it has one.
 /// Why the section's flagged rows vary, where it has any.
 fn noisy_note(r: &Results) -> String {
-    let mine = || r.groups.iter().filter(|g| g.section == Section::Switch);
+    // Groups flagged on their in-process figures (a file from before that flags wall times).
+    let mine = || r.groups.iter().filter(|g| g.section == Section::Switch && g.noise_on.is_some());
     if !mine().flat_map(|g| &g.rows).any(|row| row.noisy) {
         return String::new();
     }
@@ -455,8 +458,8 @@ fn row_of<'a>(r: &'a Results, example: Example, name: &str) -> Option<&'a RowSum
 }
 
 fn switch_and_spawn(r: &Results) -> Option<String> {
-    let hop = |name: &str| metric(row_of(r, Example::Switch, name)?, "ns_per_hop");
-    let spawn = |name: &str| metric(row_of(r, Example::Spawn, name)?, "us_per_spawn");
+    let hop = |name: &str| metric(row_of(r, Example::Switch, name)?, HOP_KEY);
+    let spawn = |name: &str| metric(row_of(r, Example::Spawn, name)?, SPAWN_KEY);
     let (task, thread) = (hop("tokio (multi-thread)")?, hop("std-threads (threads)")?);
     let (task_pin, thread_pin) =
         (hop("tokio (multi-thread, pin 0)")?, hop("std-threads (threads, pin 0)")?);

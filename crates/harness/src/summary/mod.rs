@@ -1,17 +1,22 @@
 //! Each row's counted runs summarised as median [min–max], with the derived columns: io
 //! against the ideal (one delay), cpu against the baseline row of the same group.
 
+use std::collections::BTreeMap;
+
 use crate::model::group::{Group, Reference, RunRecord};
 use crate::model::plan::Example;
 use crate::model::stats::Stat;
 pub use crate::model::summary::{GroupSummary, NOISY_SPREAD, RowSummary};
 
 /// Summarises group `index` from every run record (warm-ups and other groups are skipped).
+/// A row is noisy where the spread of its `noise_on` figure (a metric key; None: its wall
+/// time) is over [`NOISY_SPREAD`].
 pub fn summarize(
     index: usize,
     group: &Group,
     reference: &Reference,
     records: &[RunRecord],
+    noise_on: Option<&str>,
 ) -> GroupSummary {
     let mut rows: Vec<RowSummary> = group
         .rows
@@ -27,12 +32,17 @@ pub fn summarize(
             let mut names: Vec<&String> = counted.iter().flat_map(|r| r.metrics.keys()).collect();
             names.sort();
             names.dedup();
-            let metrics = names
+            let metrics: BTreeMap<String, Stat> = names
                 .into_iter()
                 .filter_map(|name| Some((name.clone(), stat(&|r| r.metrics.get(name).copied())?)))
                 .collect();
             let report = counted.iter().find_map(|r| r.report.as_ref());
             let wall_ms = stat(&|r| Some(r.measurement.wall_ms));
+            let noisy = match noise_on {
+                None => wall_ms,
+                Some(key) => metrics.get(key).copied(),
+            }
+            .is_some_and(|s| s.spread() > NOISY_SPREAD);
             let x_ideal = match (row.example, row.params.delay_ms, wall_ms) {
                 (Example::Io, Some(delay), Some(wall)) if delay > 0 => {
                     Some(wall.median / delay as f64)
@@ -66,7 +76,7 @@ pub fn summarize(
                 x_ideal,
                 speedup: None,
                 efficiency: None,
-                noisy: wall_ms.is_some_and(|w| w.spread() > NOISY_SPREAD),
+                noisy,
             }
         })
         .collect();
@@ -86,7 +96,7 @@ pub fn summarize(
         example: group.example,
         expected: reference.clone(),
         rows,
-        noise_on: None,
+        noise_on: noise_on.map(String::from),
     }
 }
 

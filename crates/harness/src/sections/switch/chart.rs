@@ -81,8 +81,8 @@ fn light(c: RGBColor) -> RGBColor {
 
 /// The chart, or None without a switch section.
 pub fn chart(r: &Results, name: &str) -> Result<Option<(String, String)>> {
-    let hops = lines(r, Example::Switch, "ns_per_hop");
-    let spawns = lines(r, Example::Spawn, "us_per_spawn");
+    let hops = lines(r, Example::Switch, super::HOP_KEY);
+    let spawns = lines(r, Example::Spawn, super::SPAWN_KEY);
     if hops.is_empty() && spawns.is_empty() {
         return Ok(None);
     }
