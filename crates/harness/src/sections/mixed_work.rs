@@ -346,9 +346,10 @@ fn footnotes(r: &Results) -> String {
 /// Where the guide's line points.
 const MIXED_DOC: &str = "docs/mixed.md";
 
-/// The guide's "computes inside async tasks" line, stating the measured threshold from a work
-/// sweep's results: the CPU per request up to which tokio's inline way kept other tasks' wake
-/// p99 within 1 ms of `spawn_blocking`'s. None where the results have no tokio crossover.
+/// The guide's "computes inside async tasks" line, stating the measured threshold from work
+/// sweeps' results (one per load): the CPU per request up to which every Rust runtime's
+/// inline way kept other tasks' wake p99 within 1 ms of its offloaded way's, at every load
+/// given, and what each load measured. None where no sweep has a Rust runtime's pairs.
 pub fn guide_line(sweeps: &[&Results]) -> Option<String> {
     const RUST: [&str; 3] = ["tokio", "async-std", "smol"];
     // Per sweep (one per load): each Rust runtime's first point over 1 ms, and the point
@@ -366,8 +367,8 @@ pub fn guide_line(sweeps: &[&Results]) -> Option<String> {
             let all = crossovers(r);
             let rust: Vec<_> = all.iter().filter(|(rt, ..)| RUST.contains(rt)).collect();
             let most = rust.iter().flat_map(|(_, _, pairs, _)| pairs.iter().map(|p| p.cpu_us));
-            let mut at = AtLoad { load, crossed: Vec::new(), never: Vec::new(), most: 0.0 };
-            at.most = most.fold(0.0, f64::max);
+            let most = most.fold(0.0, f64::max);
+            let mut at = AtLoad { load, crossed: Vec::new(), never: Vec::new(), most };
             for (runtime, _, _, c) in rust {
                 match c.wake[0] {
                     Some(e) => at.crossed.push((runtime, e.before.map(|(cpu, _)| cpu), e.at.0)),
@@ -382,30 +383,32 @@ pub fn guide_line(sweeps: &[&Results]) -> Option<String> {
     // cheapest crossing.
     let lowest = loads
         .iter()
-        .flat_map(|l| l.crossed.iter().map(move |c| (l.load, c)))
+        .flat_map(|l| l.crossed.iter().map(move |c| (l, c)))
         .min_by(|a, b| a.1.2.total_cmp(&b.1.2));
     let fine = match lowest {
         None => {
             let most = loads.iter().map(|l| l.most).fold(0.0, f64::max);
             format!("up to at least {} of CPU between awaits here", crossover::cpu(most))
         }
-        Some((load, (rt, Some(before), at))) => {
+        Some((l, (_, Some(before), at))) => {
             // Every runtime that crossed at that same point, at that load.
-            let l = loads.iter().find(|l| l.load == load).expect("its load");
             let same: Vec<&str> = l.crossed.iter().filter(|c| c.2 == *at).map(|c| c.0).collect();
-            let who = match (same.len(), l.never.is_empty()) {
-                (n, true) if n > 1 => "every runtime".to_string(),
-                _ if same.len() > 1 => same.join(", "),
-                _ => rt.to_string(),
+            let who = if same.len() > 1 && same.len() == l.crossed.len() + l.never.len() {
+                "every runtime".to_string()
+            } else {
+                same.join(", ")
             };
             format!(
-                "up to about {} of CPU between awaits here ({who} at {load:.0}% load)",
-                crossover::cpu(*before)
+                "up to about {} of CPU between awaits here ({who} at {:.0}% load)",
+                crossover::cpu(*before),
+                l.load
             )
         }
-        Some((load, (rt, None, at))) => {
-            format!("nowhere measured ({rt} at {load:.0}% load already at {})", crossover::cpu(*at))
-        }
+        Some((l, (rt, None, at))) => format!(
+            "nowhere measured ({rt} at {:.0}% load already at {})",
+            l.load,
+            crossover::cpu(*at)
+        ),
     };
     let measured: Vec<String> = loads
         .iter()
